@@ -1,0 +1,155 @@
+"""Command line: `advisor ingest`, `advisor chat` and `advisor chat --json`."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from .errors import AdvisorError
+from .settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Which revenue leader should you hire? An offline, cited advisor.")
+log = logging.getLogger("advisor")
+
+
+def _setup(verbose: bool = False) -> Settings:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "bm25s", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass
+    return Settings()
+
+
+@app.command()
+def ingest(paths: list[Path] = typer.Argument(None, help="Your own .md, .txt or .html documents to add."),
+           verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Build or update the search index (only changed files are embedded again)."""
+    from rich.progress import Progress
+
+    from .embeddings import Embedder
+    from .index import Index
+
+    settings = _setup(verbose)
+    index = Index(settings, Embedder())
+    try:
+        if paths:
+            for copy in index.add_documents(list(paths)):
+                typer.echo(f"Added {copy.name}", err=True)
+        with Progress(transient=True, console=None) as bar:
+            task = bar.add_task("Embedding", total=None)
+            report = index.sync(progress=lambda name: bar.update(task, description=f"Embedding {name}"))
+    except AdvisorError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if report.rebuilt_reason and report.rebuilt_reason != "no index yet":
+        typer.echo(f"Rebuilt the index: {report.rebuilt_reason}.", err=True)
+    for name, why in report.skipped.items():
+        typer.echo(f"Skipped {name}: {why}", err=True)
+    typer.echo(
+        f"Index: {report.chunks} chunks. Added {len(report.added)}, changed {len(report.changed)}, "
+        f"removed {len(report.removed)}, unchanged {len(report.unchanged)}."
+    )
+
+
+def _stdin_lines():
+    """Lines of standard input, decoded leniently (invalid UTF-8 becomes U+FFFD, never a crash)."""
+    stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None)
+    for line in stream:
+        yield line.rstrip("\n")
+
+
+@app.command()
+def chat(as_json: bool = typer.Option(False, "--json", help="One JSON object per input line on stdout (machine interface)."),
+         verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Talk to the advisor in the terminal (or through JSON lines with --json)."""
+    from .conversation import Advisor, Conversation
+
+    settings = _setup(verbose)
+    advisor = Advisor(settings)
+    try:
+        if advisor.index.sync_needed():
+            report = advisor.index.sync()
+            if report.rebuilt_reason and report.rebuilt_reason != "no index yet":
+                typer.echo(f"Rebuilt the search index: {report.rebuilt_reason}.", err=True)
+        advisor.warm_up()
+    except AdvisorError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    conv = Conversation()
+    if as_json:
+        _chat_json(advisor, conv)
+    else:
+        _chat_terminal(advisor, conv)
+
+
+def _chat_json(advisor, conv) -> None:
+    from .conversation import Conversation
+    from .schema import Reply
+
+    for line in _stdin_lines():
+        if line.strip() == "/new":
+            conv = Conversation()
+            reply = advisor.greet(conv)
+        else:
+            try:
+                reply = advisor.respond(conv, line)
+            except Exception as exc:  # noqa: BLE001 - one bad turn must not end the session
+                log.exception("Turn failed")
+                reply = Reply(reply=f"Sorry — something went wrong handling that message ({type(exc).__name__}). Your conversation is intact; please try again.",
+                              kind="error", profile=advisor.profile_out(conv))
+        sys.stdout.write(json.dumps(reply.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+def _chat_terminal(advisor, conv) -> None:
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from .conversation import Conversation
+
+    console = Console()
+    reply = advisor.greet(conv)
+    while True:
+        console.print(Markdown(reply.reply))
+        if reply.notice:
+            console.print(f"[yellow]{reply.notice}[/yellow]")
+        if reply.citations:
+            console.print("\n[bold]Sources[/bold]")
+            for i, c in enumerate(reply.citations, 1):
+                console.print(f"  [{i}] [cyan]{c.source}[/cyan] ({c.chunk_id})\n      “{c.quote}”", highlight=False)
+        if reply.question:
+            console.print("\n" + "  ".join(f"[bold]{i}[/bold]) {o}" for i, o in enumerate(reply.question.options, 1)))
+        try:
+            text = console.input("\n[bold green]you>[/bold green] ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if text.strip() in ("/quit", "/exit"):
+            return
+        if text.strip() == "/new":
+            conv = Conversation()
+            reply = advisor.greet(conv)
+            continue
+        if reply.question and text.strip().isdigit() and 1 <= int(text) <= len(reply.question.options):
+            text = reply.question.options[int(text) - 1]
+        reply = advisor.respond(conv, text)
+
+
+def main() -> None:
+    """Entry point for `python -m advisor`."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

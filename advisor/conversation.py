@@ -1,0 +1,275 @@
+"""The advisor: turns one founder message into one reply, updating the conversation state."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property
+
+from pydantic import BaseModel
+
+from . import intent
+from .answers import Quoter, disagreements_for
+from .decision import Decision, confidence, confidence_label, decide, what_would_change, MIN_SCORE
+from .embeddings import Embedder
+from .extraction import Extractor
+from .facts import FactBook, load_facts
+from .index import Index
+from .profile import Profile
+from .prompts import Prompts
+from .questions import NOT_SURE, Question, QuestionBank, choose_question, load_questions
+from .retrieval import Retriever
+from .rulebook import Rulebook, load_rulebook
+from .schema import AlternativeOut, Citation, DisagreementOut, QuestionOut, Reason, RecommendationOut, Reply, SourceSide
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Conversation(BaseModel):
+    """Everything the advisor remembers about one conversation."""
+
+    profile: Profile = Profile()
+    asked: list[str] = []
+    pending: str | None = None
+    turns: int = 0
+    recommended: str | None = None
+
+
+class Advisor:
+    """The core object: rulebook, questions, extractor and retriever, built lazily from settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = Embedder()
+
+    @cached_property
+    def rulebook(self) -> Rulebook:
+        return load_rulebook(self.settings.corpus_dir / "rulebook.yaml", self.settings.corpus_dir)
+
+    @cached_property
+    def facts(self) -> FactBook:
+        return load_facts(self.settings.corpus_dir / "facts.yaml")
+
+    @cached_property
+    def questions(self) -> QuestionBank:
+        return load_questions(self.settings.corpus_dir / "questions.yaml")
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        return Prompts(self.settings.prompts_dir)
+
+    @cached_property
+    def index(self) -> Index:
+        return Index(self.settings, self.embedder)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index)
+
+    @cached_property
+    def extractor(self) -> Extractor:
+        return Extractor(self.facts, self.embedder, self.settings.index_dir)
+
+    @cached_property
+    def quoter(self) -> Quoter:
+        return Quoter(self.retriever, self.embedder, self.settings.index_dir)
+
+    def warm_up(self) -> None:
+        """Load the model, data files and index so the first reply is fast."""
+        _ = self.rulebook, self.questions
+        self.extractor.extract("warm up")
+        _ = self.retriever.chunks
+
+    # -- one turn ----------------------------------------------------------------
+    def greet(self, conv: Conversation) -> Reply:
+        """The opening message with the first question."""
+        q = self.questions.questions[0]
+        conv.pending = q.id
+        conv.asked.append(q.id)
+        return Reply(reply=self.prompts.render("greeting"), kind="greeting", question=self._question_out(q), profile=self.profile_out(conv))
+
+    def respond(self, conv: Conversation, text: str) -> Reply:
+        """Process one message: learn facts, answer questions, then ask or recommend."""
+        text = intent.clean(text if isinstance(text, str) else "")
+        if not text:
+            return self._error(conv, "I didn't receive any text — type a message describing your revenue situation.")
+        notice = None
+        if len(text) > self.settings.max_message_chars:
+            text = text[: self.settings.max_message_chars]
+            notice = f"Your message was very long, so I read only the first {self.settings.max_message_chars:,} characters."
+        conv.turns += 1
+        spans = intent.injection_spans(text)
+        if spans:
+            notice = self.prompts.render("injection")
+            log.info("Ignoring instruction-like text: %r", spans[:2])
+            for span in spans:
+                text = text.replace(span, " ")
+        pending = self.questions.get(conv.pending) if conv.pending else None
+        learned = self._learn(conv, text, pending)
+        answered = pending is not None and (learned["answered"] or any(conv.profile.fact(f).known or conv.profile.fact(f).not_sure for f in pending.facts))
+        if answered:
+            conv.pending = None
+        if intent.is_factual_question(text) and not learned["facts"]:
+            return self._answer(conv, text, notice)
+        if pending and not answered:
+            conv.pending = None  # not answered: move on rather than repeat it
+        if not learned["facts"] and not answered and not spans:
+            if intent.is_greeting(text):
+                return self._next(conv, notice, greeting=True)
+            if not intent.on_topic(text):
+                q = self._choose(conv)
+                if q:
+                    self._ask(conv, q)
+                return Reply(reply=self.prompts.render("off_topic", question=q.text if q else None), kind="off_topic",
+                             question=self._question_out(q) if q else None, profile=self.profile_out(conv), notice=notice)
+            if not intent.wants_recommendation_now(text) and not conv.recommended:
+                return self._next(conv, notice, not_understood=True)
+        return self._next(conv, notice, force=intent.wants_recommendation_now(text), learned=learned["facts"])
+
+    # -- learning ----------------------------------------------------------------
+    def _learn(self, conv: Conversation, text: str, pending: Question | None) -> dict:
+        learned: list[str] = []
+        answered = False
+        if pending:
+            option = self._match_option(pending, text)
+            if option == NOT_SURE:
+                for f in pending.facts:
+                    if not conv.profile.fact(f).known:
+                        conv.profile.mark_not_sure(f, text, conv.turns)
+                answered = True
+            elif option is not None:
+                for fact, value in option.sets.items():
+                    conv.profile.set(fact, value, text, "answer", conv.turns)
+                    learned.append(fact)
+                answered = True
+        if text.strip():
+            for e in self.extractor.extract(text, expecting_revenue=bool(pending and "revenue_musd" in pending.facts)):
+                if e.fact in learned:
+                    continue
+                conv.profile.set(e.fact, e.value, e.text, "message", conv.turns)
+                learned.append(e.fact)
+        return {"facts": learned, "answered": answered}
+
+    @staticmethod
+    def _match_option(q: Question, text: str):
+        t = text.strip().lower().rstrip(".!")
+        if intent.is_not_sure(t):
+            return NOT_SURE
+        for i, opt in enumerate(q.options, 1):
+            if t == opt.label.lower() or t == str(i):
+                return opt
+        first = re.match(r"^(yes|yeah|yep|yup|correct|right|no|nope|nah|not really)\b", t)
+        if first and len(q.options) == 2:
+            positive = first.group(1) in ("yes", "yeah", "yep", "yup", "correct", "right")
+            for opt in q.options:
+                if opt.label.lower().startswith("yes" if positive else "no"):
+                    return opt
+        return None
+
+    # -- next step ---------------------------------------------------------------
+    def _choose(self, conv: Conversation) -> Question | None:
+        if len(conv.asked) >= self.settings.max_questions:
+            return None
+        d = decide(conv.profile, self.rulebook)
+        return choose_question(self.questions, conv.profile, self.rulebook, set(conv.asked), need_support=d.scores[d.top] < MIN_SCORE)
+
+    def _ask(self, conv: Conversation, q: Question) -> None:
+        conv.pending = q.id
+        conv.asked.append(q.id)
+
+    def _next(self, conv: Conversation, notice: str | None, force: bool = False, greeting: bool = False,
+              not_understood: bool = False, learned: list[str] | None = None) -> Reply:
+        q = None if force else self._choose(conv)
+        if q is not None:
+            self._ask(conv, q)
+            if greeting:
+                body = self.prompts.render("greeting")
+            elif not_understood:
+                body = self.prompts.render("not_understood", question=q.text)
+            else:
+                d = decide(conv.profile, self.rulebook)
+                leaning = self.rulebook.role(d.top).title if d.scores[d.top] >= MIN_SCORE else None
+                said = [self.facts.describe(f, conv.profile.value(f)) for f in (learned or [])]
+                body = self.prompts.render("question", learned=said, leaning=leaning, question=q.text)
+            return Reply(reply=body, kind="question", question=self._question_out(q), profile=self.profile_out(conv), notice=notice)
+        return self._recommend(conv, notice)
+
+    def _recommend(self, conv: Conversation, notice: str | None) -> Reply:
+        d = decide(conv.profile, self.rulebook)
+        rec = self.recommendation(conv.profile, d)
+        updated = conv.recommended is not None
+        conv.recommended = d.top
+        supports = [r for r in rec.reasons if r.effect == "supports" and r.role == d.top][:5]
+        against = [r for r in rec.reasons if r.effect == "argues against" and r.role == d.runner_up][:2]
+        body = self.prompts.render(
+            "recommendation", updated=updated, title=rec.title,
+            description=rec.description, confidence_label=rec.confidence_label, supports=supports, against=against,
+            runner_up_title=rec.runner_up["title"], changes=rec.what_would_change, disagreements=rec.disagreements,
+            known_count=len(conv.profile.known()), unknown_count=rec.confidence_label != "high",
+        )
+        return Reply(reply=body, kind="recommendation", recommendation=rec, citations=rec.citations, profile=self.profile_out(conv), notice=notice)
+
+    def recommendation(self, profile: Profile, d: Decision) -> RecommendationOut:
+        """The structured recommendation: role, confidence, cited reasons, runner-up, what would change."""
+        rb = self.rulebook
+        reasons: list[Reason] = []
+        rules = {r.id: r for r in rb.rules}
+        for fired in sorted(d.fired, key=lambda f: -abs(f.weight)):
+            rule = rules[fired.rule_id]
+            for role in fired.roles:
+                if role not in (d.top, d.runner_up):
+                    continue
+                said = [profile.fact(f).source_text or "" for f in dict.fromkeys(fired.facts) if profile.fact(f).known]
+                reasons.append(Reason(rule_id=rule.id, effect="supports" if rule.weight > 0 else "argues against", role=role,
+                                      weight=rule.weight, user_said=[s for s in dict.fromkeys(said) if s], citation=self.quoter.citation(rule.quote)))
+        top_reasons = [r for r in reasons if r.role == d.top and r.effect == "supports"]
+        citations = list({(c.source, c.quote): c for c in (r.citation for r in top_reasons)}.values())
+        changes = [
+            AlternativeOut(fact=c.fact, if_value=c.value, role=c.role,
+                           text=f"if “{self.facts.describe(c.fact, c.value)}” I would lean towards {rb.role(c.role).title}")
+            for c in what_would_change(profile, rb, d)
+        ]
+        involved = {f for fr in d.fired for f in fr.facts if d.top in fr.roles}
+        disagreements = [
+            DisagreementOut(topic=x.topic, sides=[SourceSide(claim=s.claim, citation=self.quoter.citation(s.quote)) for s in x.sides])
+            for x in disagreements_for(rb, facts=involved, roles={d.top})
+        ]
+        conf = confidence(profile, rb, d)
+        role = rb.role(d.top)
+        return RecommendationOut(
+            role=role.id, title=role.title, description=role.description, confidence=conf, confidence_label=confidence_label(conf),
+            scores=d.scores, reasons=reasons, citations=citations,
+            runner_up={"role": d.runner_up, "title": rb.role(d.runner_up).title, "score": d.scores[d.runner_up]},
+            what_would_change=changes, disagreements=disagreements,
+        )
+
+    def _answer(self, conv: Conversation, text: str, notice: str | None) -> Reply:
+        passages = self.quoter.answer(text, k=self.settings.top_k)
+        citations = [Citation(source=p.source, chunk_id=p.chunk_id, quote=p.quote, title=p.title) for p in passages]
+        ds = disagreements_for(self.rulebook, text=text)
+        sides = [{"topic": d.topic, "sides": [{"claim": s.claim, "title": self.quoter.citation(s.quote).title} for s in d.sides]} for d in ds]
+        for d in ds:
+            citations += [self.quoter.citation(s.quote) for s in d.sides]
+        q = self.questions.get(conv.pending) if conv.pending else None
+        body = self.prompts.render("answer", passages=passages, disagreements=sides, question=q.text if q else None)
+        return Reply(reply=body, kind="answer", question=self._question_out(q) if q else None, citations=citations,
+                     profile=self.profile_out(conv), notice=notice)
+
+    # -- output helpers ----------------------------------------------------------
+    @staticmethod
+    def _question_out(q: Question) -> QuestionOut:
+        return QuestionOut(id=q.id, text=q.text, options=[o.label for o in q.options] + [NOT_SURE])
+
+    def profile_out(self, conv: Conversation) -> dict:
+        """Known facts (and 'not sure' answers) with the words they came from."""
+        out = {}
+        for f in Profile.fact_ids():
+            fact = conv.profile.fact(f)
+            if fact.known or fact.not_sure:
+                out[f] = {"label": self.facts.facts[f].label, "value": fact.value, "not_sure": fact.not_sure, "source_text": fact.source_text}
+        return out
+
+    def _error(self, conv: Conversation, message: str) -> Reply:
+        q = self.questions.get(conv.pending) if conv.pending else None
+        return Reply(reply=message, kind="error", question=self._question_out(q) if q else None, profile=self.profile_out(conv))

