@@ -114,7 +114,8 @@ class Advisor:
             return self._answer(conv, text, notice)
         if pending and not answered:
             conv.pending = None  # not answered: move on rather than repeat it
-        if not learned["facts"] and not answered and not spans:
+        force = intent.wants_recommendation_now(text)
+        if not learned["facts"] and not answered and not spans and not force:
             if intent.is_greeting(text):
                 return self._next(conv, notice, greeting=True)
             if not intent.on_topic(text):
@@ -123,9 +124,9 @@ class Advisor:
                     self._ask(conv, q)
                 return Reply(reply=self.prompts.render("off_topic", question=q.text if q else None), kind="off_topic",
                              question=self._question_out(q) if q else None, profile=self.profile_out(conv), notice=notice)
-            if not intent.wants_recommendation_now(text) and not conv.recommended:
+            if not conv.recommended:
                 return self._next(conv, notice, not_understood=True)
-        return self._next(conv, notice, force=intent.wants_recommendation_now(text), learned=learned["facts"])
+        return self._next(conv, notice, force=force, learned=learned["facts"])
 
     # -- learning ----------------------------------------------------------------
     def _learn(self, conv: Conversation, text: str, pending: Question | None) -> dict:
@@ -251,6 +252,7 @@ class Advisor:
         sides = [{"topic": d.topic, "sides": [{"claim": s.claim, "title": self.quoter.citation(s.quote).title} for s in d.sides]} for d in ds]
         for d in ds:
             citations += [self.quoter.citation(s.quote) for s in d.sides]
+        citations = list({(c.source, c.quote): c for c in citations}.values())
         q = self.questions.get(conv.pending) if conv.pending else None
         body = self.prompts.render("answer", passages=passages, disagreements=sides, question=q.text if q else None)
         return Reply(reply=body, kind="answer", question=self._question_out(q) if q else None, citations=citations,

@@ -39,8 +39,9 @@ class Chunk(BaseModel):
     text: str
 
     def search_text(self) -> str:
-        """Text used for embedding and BM25: the passage with its title and section."""
-        return f"{self.title} — {self.section}\n{self.text}" if self.section else f"{self.title}\n{self.text}"
+        """Text used for embedding and BM25: title, section, and the passage (tables read out row by row)."""
+        body = linearize_table(self.text) if _is_table(self.text) else self.text
+        return f"{self.title} — {self.section}\n{body}" if self.section else f"{self.title}\n{body}"
 
 
 def normalize(text: str) -> str:
@@ -95,7 +96,7 @@ def load_document(path: Path) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    text = text.replace("\r\n", "\n").replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\x00", "").replace("\u00a0", " ")
     meta: dict = {}
     if suffix == ".md":
         meta, body = _split_front_matter(text)
@@ -122,6 +123,16 @@ def _first_heading(body: str) -> str | None:
         if line.startswith("#"):
             return line.lstrip("#").strip()
     return None
+
+
+def linearize_table(table: str) -> str:
+    """A Markdown table as sentences ('Time to Impact: VP of Sales 3–6 months; …') so it embeds well."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.strip().splitlines()]
+    rows = [r for r in rows if not all(re.fullmatch(r"[-: ]*", c) for c in r)]
+    if len(rows) < 2:
+        return table
+    header = rows[0]
+    return "\n".join(f"{r[0]}: " + "; ".join(f"{h} {c}" for h, c in zip(header[1:], r[1:])) + "." for r in rows[1:])
 
 
 def _is_table(block: str) -> bool:

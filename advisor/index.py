@@ -80,6 +80,9 @@ class Index:
         if manifest.version != MANIFEST_VERSION or manifest.embedding != MODEL_NAME:
             return Manifest(), "the index was built by another version"
         if not self.settings.chroma_url and not (self.dir / "chroma" / "chroma.sqlite3").exists():
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # a cached client would still point at the deleted files
             return Manifest(), "the vector store is missing"
         return manifest, None
 
@@ -124,15 +127,16 @@ class Index:
         )
 
     def _reset_store(self) -> None:
+        """Drop the collection; if the store itself is damaged, delete its files and Chroma's client cache."""
+        try:
+            self.store.delete_collection()
+        except Exception:  # noqa: BLE001 - a damaged or missing store is replaced below
+            if not self.settings.chroma_url:
+                from chromadb.api.client import SharedSystemClient
+
+                SharedSystemClient.clear_system_cache()
+                shutil.rmtree(self.dir / "chroma", ignore_errors=True)
         self.__dict__.pop("store", None)
-        if self.settings.chroma_url:
-            try:
-                self.store.delete_collection()
-            except Exception:  # noqa: BLE001 - a missing collection is what we want
-                pass
-            self.__dict__.pop("store", None)
-        else:
-            shutil.rmtree(self.dir / "chroma", ignore_errors=True)
 
     def store_count(self) -> int:
         """Number of vectors in the collection."""

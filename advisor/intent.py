@@ -45,7 +45,7 @@ def injection_spans(text: str) -> list[str]:
 def is_factual_question(text: str) -> bool:
     """A direct question about roles, costs or timing (not 'which role should I hire?')."""
     asks = text.strip().endswith("?") or bool(_QUESTION_START.match(text))
-    if not asks or not _FACTUAL.search(text):
+    if not asks or not _FACTUAL.search(text) or not on_topic(text):
         return False
     return not (_DECISION_ASK.search(text) and not re.search(r"\b(cost|price|how much|how long|how fast|salary|retainer)\b", text, re.I))
 
