@@ -25,7 +25,7 @@ run: ingest  ## install, build the index, start the terminal chat
 	$(BIN)/advisor chat
 
 test: install  ## install test dependencies and run every test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p no:cacheprovider
 
 bench: ingest  ## print latency, ingest and start-up figures
 	$(BIN)/python -m tests.bench

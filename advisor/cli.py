@@ -33,6 +33,7 @@ def _setup(verbose: bool = False) -> Settings:
 
 @app.command()
 def ingest(paths: list[Path] = typer.Argument(None, help="Your own .md, .txt or .html documents to add."),
+           verify: bool = typer.Option(False, "--verify", help="Also check the vector store against the manifest."),
            verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Build or update the search index (only changed files are embedded again)."""
     from rich.progress import Progress
@@ -46,6 +47,9 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Your own .md, .txt or 
         if paths:
             for copy in index.add_documents(list(paths)):
                 typer.echo(f"Added {copy.name}", err=True)
+        elif not verify and not index.sync_needed():
+            typer.echo(f"Index up to date: {len(index.chunks())} chunks.")
+            return
         with Progress(transient=True, console=None) as bar:
             task = bar.add_task("Embedding", total=None)
             report = index.sync(progress=lambda name: bar.update(task, description=f"Embedding {name}"))

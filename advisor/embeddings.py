@@ -33,8 +33,8 @@ class Embedder:
     """Loads the model once, on first use, and encodes text to unit-length vectors."""
 
     @cached_property
-    def langchain(self) -> "Embeddings":
-        """The LangChain embeddings object (used by the Chroma vector store)."""
+    def model(self) -> "Embeddings":
+        """The LangChain HuggingFace embeddings over the bundled model folder (loading takes a few seconds)."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -46,8 +46,24 @@ class Embedder:
             encode_kwargs={"normalize_embeddings": True},
         )
 
+    @cached_property
+    def langchain(self) -> "Embeddings":
+        """An Embeddings object for the vector store that loads the model only when it first embeds."""
+        from langchain_core.embeddings import Embeddings
+
+        outer = self
+
+        class LazyEmbeddings(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                return outer.model.embed_documents(texts)
+
+            def embed_query(self, text: str) -> list[float]:
+                return outer.model.embed_query(text)
+
+        return LazyEmbeddings()
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts as a (n, 384) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return np.asarray(self.langchain.embed_documents(texts), dtype=np.float32)
+        return np.asarray(self.model.embed_documents(texts), dtype=np.float32)
