@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +19,7 @@ from .schema import Citation
 _ANSWER_TYPES = [
     (re.compile(r"\b(cost|costs|price|pricing|pay|charge|salary|retainer|expensive|afford|how much|fee)\b", re.I),
      re.compile(r"[$€£]\d|\b(cost|costs|retainer|salary|priced|fee|expensive|part-time \()", re.I)),
+    (re.compile(r"\b(cost|costs|price|pricing|pay|charge|salary|retainer|how much|fee)\b", re.I), re.compile(r"[$€£]\d", re.I)),
     (re.compile(r"\b(how fast|how long|how soon|how quickly|time to impact|timeline|when will|ramp up|learning curve|engage for)\b", re.I),
      re.compile(r"\b(\d+\s?[–-]\s?\d+\s(weeks|months)|weeks?|months?|quarters?|time to impact|immediate)\b", re.I)),
     (re.compile(r"\b(stage|revenue band|size|how big|what revenue)\b", re.I), re.compile(r"\$\d+[–-]?\d*M|\bstage\b", re.I)),
@@ -41,6 +41,7 @@ class Passage(BaseModel):
     title: str
     quote: str
     context: str | None = None
+    section: str = ""
 
 
 class Quoter:
@@ -74,26 +75,13 @@ class Quoter:
             header = next((ln.strip() for ln in c.text.splitlines() if ln.strip().startswith("|")), None)
             for unit in split_passages(c.text):
                 context = header if unit.startswith("|") and unit != header else None
-                out.append(Passage(chunk_id=c.chunk_id, source=c.source, title=c.title, quote=unit, context=context))
+                out.append(Passage(chunk_id=c.chunk_id, source=c.source, title=c.title, quote=unit, context=context, section=c.section))
         return out
 
     @cached_property
     def _matrix(self) -> np.ndarray:
         texts = [p.quote if not p.context else f"{p.context} {p.quote}" for p in self.passages]
-        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-        path = self.cache_dir / f"passages-{digest}.npy" if self.cache_dir else None
-        if path and path.exists():
-            try:
-                cached = np.load(path)
-                if cached.shape[0] == len(texts):
-                    return cached
-            except (OSError, ValueError):
-                pass
-        matrix = self.embedder.encode(texts)
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, matrix)
-        return matrix
+        return self.embedder.encode_cached(texts, self.cache_dir, "passages")
 
     def answer(self, question: str, k: int = 5, limit: int = 3) -> list[Passage]:
         """The best passages to answer a question, drawn from the top-k retrieved chunks."""
@@ -109,7 +97,7 @@ class Quoter:
         for i, p in enumerate(self.passages):
             if p.chunk_id not in rank or (p.context is None and p.quote.startswith("|")):
                 continue
-            text = f"{p.context or ''} {p.quote}"
+            text = f"{p.section} {p.context or ''} {p.quote}"
             score = 0.6 * float(sims[i]) + 0.1 / (1 + rank[p.chunk_id]) + 0.05 * len(q_terms & _terms(text))
             for answer_type in wanted:
                 score += 0.3 if answer_type.search(p.quote) else -0.1

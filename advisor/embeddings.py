@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import cached_property
 from pathlib import Path
@@ -61,6 +62,23 @@ class Embedder:
                 return outer.model.embed_query(text)
 
         return LazyEmbeddings()
+
+    def encode_cached(self, texts: list[str], cache_dir: Path | None, name: str) -> np.ndarray:
+        """Embed texts, reusing `cache_dir/NAME-<hash>.npy` when the same texts were embedded before."""
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+        path = cache_dir / f"{name}-{digest}.npy" if cache_dir else None
+        if path and path.exists():
+            try:
+                cached = np.load(path)
+                if cached.shape[0] == len(texts):
+                    return cached
+            except (OSError, ValueError):
+                pass
+        matrix = self.encode(texts)
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, matrix)
+        return matrix
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts as a (n, 384) float32 array of unit vectors."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import cached_property
 from pathlib import Path
@@ -111,20 +110,7 @@ class Extractor:
     def matrix(self) -> np.ndarray:
         """Embeddings of the (negation-stripped) example phrasings, cached on disk by content hash."""
         texts = [strip_negation(p) for _, _, p, _ in self.examples]
-        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-        path = self.cache_dir / f"examples-{digest}.npy" if self.cache_dir else None
-        if path and path.exists():
-            try:
-                cached = np.load(path)
-                if cached.shape[0] == len(texts):
-                    return cached
-            except (OSError, ValueError):
-                pass
-        matrix = self.embedder.encode(texts)
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, matrix)
-        return matrix
+        return self.embedder.encode_cached(texts, self.cache_dir, "examples")
 
     def extract(self, text: str, expecting_revenue: bool = False) -> list[Extracted]:
         """Facts stated in the text, at most one value per fact (the best-matching clause wins)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .errors import RulebookError
 from .profile import Profile
@@ -58,12 +59,20 @@ class FactBook(BaseModel):
         return f"{label}: {value}"
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    """Read a YAML data file into a pydantic model; every problem becomes a RulebookError naming the file."""
+    try:
+        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise RulebookError(f"No data file at {path}: set ADVISOR_CORPUS_DIR to the folder that holds it.") from exc
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RulebookError(f"{path.name} is invalid:\n{exc}") from exc
+
+
 @cache
 def load_facts(path: Path) -> FactBook:
     """Load and validate facts.yaml."""
-    try:
-        return FactBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise RulebookError(f"No facts file at {path}.") from exc
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise RulebookError(f"{path.name} is invalid:\n{exc}") from exc
+    return load_yaml_model(path, FactBook)

@@ -6,11 +6,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .decision import decide
-from .errors import RulebookError
+from .facts import load_yaml_model
 from .profile import Profile
 from .rulebook import Rulebook
 
@@ -64,12 +63,7 @@ class QuestionBank(BaseModel):
 @cache
 def load_questions(path: Path) -> QuestionBank:
     """Load and validate questions.yaml."""
-    try:
-        return QuestionBank.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise RulebookError(f"No questions file at {path}.") from exc
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise RulebookError(f"{path.name} is invalid:\n{exc}") from exc
+    return load_yaml_model(path, QuestionBank)
 
 
 def apply_option(profile: Profile, option: Option, source_text: str | None, turn: int | None = None) -> Profile:

@@ -102,3 +102,10 @@ def test_correction_recomputes(advisor):
         reply = advisor.respond(conv, "not sure")
     assert reply.recommendation.role in ("fulltime_cro", "cro_and_cmo")
     assert "updated recommendation" in reply.reply
+
+
+def test_fractional_cro_cost_quotes_the_retainer(advisor):
+    _, (answer,) = run(advisor, "What does a fractional CRO cost?")
+    assert answer.kind == "answer"
+    assert any("$5,000 to $15,000 a month" in c.quote and c.source.startswith("001") for c in answer.citations)
+    assert_citations_verbatim(answer)
