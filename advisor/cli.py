@@ -42,17 +42,22 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Your own .md, .txt or 
     from .index import Index
 
     settings = _setup(verbose)
-    index = Index(settings, Embedder())
     try:
         if paths:
-            for copy in index.add_documents(list(paths)):
+            for copy in Index(settings, Embedder()).add_documents(list(paths)):
                 typer.echo(f"Added {copy.name}", err=True)
-        elif not verify and not index.sync_needed():
-            typer.echo(f"Index up to date: {len(index.chunks())} chunks.")
+        elif not verify and not Index(settings, Embedder()).sync_needed():
+            typer.echo(f"Index up to date: {len(Index(settings, Embedder()).chunks())} chunks.")
             return
+        from .conversation import Advisor
+
+        advisor = Advisor(settings)
+        index = advisor.index
         with Progress(transient=True, console=None) as bar:
             task = bar.add_task("Embedding", total=None)
             report = index.sync(progress=lambda name: bar.update(task, description=f"Embedding {name}"))
+            bar.update(task, description="Caching phrase and passage embeddings")
+            advisor.warm_up()
     except AdvisorError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -76,10 +76,10 @@ class Advisor:
         return Quoter(self.retriever, self.embedder, self.settings.index_dir)
 
     def warm_up(self) -> None:
-        """Load the model, data files and index so the first reply is fast."""
-        _ = self.rulebook, self.questions
+        """Load the model, data files, index and embedding caches so the first reply is fast."""
+        _ = self.rulebook, self.questions, self.retriever.chunks
         self.extractor.extract("warm up")
-        _ = self.retriever.chunks
+        _ = self.quoter._matrix
 
     # -- one turn ----------------------------------------------------------------
     def greet(self, conv: Conversation) -> Reply:
@@ -131,26 +131,22 @@ class Advisor:
     # -- learning ----------------------------------------------------------------
     def _learn(self, conv: Conversation, text: str, pending: Question | None) -> dict:
         learned: list[str] = []
-        answered = False
-        if pending:
-            option = self._match_option(pending, text)
-            if option == NOT_SURE:
-                for f in pending.facts:
-                    if not conv.profile.fact(f).known:
-                        conv.profile.mark_not_sure(f, text, conv.turns)
-                answered = True
-            elif option is not None:
-                for fact, value in option.sets.items():
-                    conv.profile.set(fact, value, text, "answer", conv.turns)
-                    learned.append(fact)
-                answered = True
-        if text.strip():
+        option = self._match_option(pending, text) if pending else None
+        if option == NOT_SURE:
+            for f in pending.facts:
+                if not conv.profile.fact(f).known:
+                    conv.profile.mark_not_sure(f, text, conv.turns)
+        elif option is not None:
+            for fact, value in option.sets.items():
+                conv.profile.set(fact, value, text, "answer", conv.turns)
+                learned.append(fact)
+        tapped = option is not None and text.strip().lower().rstrip(".!") in {NOT_SURE.lower()} | {o.label.lower() for o in pending.options}
+        if not tapped:  # a tapped quick reply says all it means; anything typed may say more
             for e in self.extractor.extract(text, expecting_revenue=bool(pending and "revenue_musd" in pending.facts)):
-                if e.fact in learned:
-                    continue
-                conv.profile.set(e.fact, e.value, e.text, "message", conv.turns)
-                learned.append(e.fact)
-        return {"facts": learned, "answered": answered}
+                if e.fact not in learned:
+                    conv.profile.set(e.fact, e.value, e.text, "message", conv.turns)
+                    learned.append(e.fact)
+        return {"facts": learned, "answered": option is not None}
 
     @staticmethod
     def _match_option(q: Question, text: str):
@@ -226,17 +222,18 @@ class Advisor:
                                       weight=rule.weight, user_said=[s for s in dict.fromkeys(said) if s], citation=self.quoter.citation(rule.quote)))
         top_reasons = [r for r in reasons if r.role == d.top and r.effect == "supports"]
         citations = list({(c.source, c.quote): c for c in (r.citation for r in top_reasons)}.values())
+        flips = what_would_change(profile, rb, d, limit=len(Profile.model_fields))
         changes = [
             AlternativeOut(fact=c.fact, if_value=c.value, role=c.role,
                            text=f"if “{self.facts.describe(c.fact, c.value)}” I would lean towards {rb.role(c.role).title}")
-            for c in what_would_change(profile, rb, d)
+            for c in flips[:3]
         ]
         involved = {f for fr in d.fired for f in fr.facts if d.top in fr.roles}
         disagreements = [
             DisagreementOut(topic=x.topic, sides=[SourceSide(claim=s.claim, citation=self.quoter.citation(s.quote)) for s in x.sides])
             for x in disagreements_for(rb, facts=involved, roles={d.top})
         ]
-        conf = confidence(profile, rb, d)
+        conf = confidence(profile, rb, d, flips=len(flips))
         role = rb.role(d.top)
         return RecommendationOut(
             role=role.id, title=role.title, description=role.description, confidence=conf, confidence_label=confidence_label(conf),

@@ -53,8 +53,9 @@ def decide(profile: Profile, rulebook: Rulebook) -> Decision:
     order = rulebook.role_ids()
     scores = {r: 0.0 for r in order}
     fired = []
+    values = rulebook.values(profile)
     for rule in rulebook.rules:
-        if rulebook.holds(rule, profile):
+        if rulebook.holds(rule, values):
             fired.append(_fire(rule, rulebook))
             for role in rule.supports:
                 scores[role] += rule.weight
@@ -100,15 +101,14 @@ def what_would_change(profile: Profile, rulebook: Rulebook, decision: Decision, 
     return changes[:limit]
 
 
-def confidence(profile: Profile, rulebook: Rulebook, decision: Decision) -> float:
-    """0–1: how far ahead the top role is, how much is known, and whether one answer could flip it."""
+def confidence(profile: Profile, rulebook: Rulebook, decision: Decision, flips: int) -> float:
+    """0–1: how far ahead the top role is, how much is known, and how many single answers could flip it."""
     top = decision.scores[decision.top]
     if top <= 0:
         return 0.15
     margin = min(1.0, max(0.0, decision.margin) / max(top, 1.0))
     relevant = {f for r in rulebook.rules if set(r.supports) & {decision.top, decision.runner_up} for fact in r.when for f in rulebook.base_facts(fact)}
     coverage = sum(profile.fact(f).known for f in relevant) / max(len(relevant), 1)
-    flips = len(what_would_change(profile, rulebook, decision, limit=10))
     robustness = 1.0 / (1 + flips)
     strength = min(1.0, top / 8)
     return round(0.35 * margin + 0.2 * coverage + 0.25 * robustness + 0.2 * strength, 2)

@@ -14,6 +14,7 @@ from .errors import AdvisorError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
+    from sentence_transformers import SentenceTransformer
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 
@@ -34,34 +35,30 @@ class Embedder:
     """Loads the model once, on first use, and encodes text to unit-length vectors."""
 
     @cached_property
-    def model(self) -> "Embeddings":
-        """The LangChain HuggingFace embeddings over the bundled model folder (loading takes a few seconds)."""
+    def model(self) -> "SentenceTransformer":
+        """The sentence-transformers model over the bundled folder (loading takes a few seconds)."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from langchain_huggingface import HuggingFaceEmbeddings
+        from sentence_transformers import SentenceTransformer
 
-        return HuggingFaceEmbeddings(
-            model_name=str(model_path()),
-            model_kwargs={"device": "cpu", "local_files_only": True},
-            encode_kwargs={"normalize_embeddings": True},
-        )
+        return SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
 
     @cached_property
     def langchain(self) -> "Embeddings":
-        """An Embeddings object for the vector store that loads the model only when it first embeds."""
+        """LangChain's Embeddings interface for the vector store; the model loads only when it first embeds."""
         from langchain_core.embeddings import Embeddings
 
         outer = self
 
-        class LazyEmbeddings(Embeddings):
+        class MiniLMEmbeddings(Embeddings):
             def embed_documents(self, texts: list[str]) -> list[list[float]]:
-                return outer.model.embed_documents(texts)
+                return outer.encode(texts).tolist()
 
             def embed_query(self, text: str) -> list[float]:
-                return outer.model.embed_query(text)
+                return outer.encode([text])[0].tolist()
 
-        return LazyEmbeddings()
+        return MiniLMEmbeddings()
 
     def encode_cached(self, texts: list[str], cache_dir: Path | None, name: str) -> np.ndarray:
         """Embed texts, reusing `cache_dir/NAME-<hash>.npy` when the same texts were embedded before."""
@@ -84,4 +81,5 @@ class Embedder:
         """Embed texts as a (n, 384) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return np.asarray(self.model.embed_documents(texts), dtype=np.float32)
+        vectors = self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)

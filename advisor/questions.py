@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .decision import decide
+from .decision import Decision, decide
 from .facts import load_yaml_model
 from .profile import Profile
 from .rulebook import Rulebook
@@ -68,7 +68,7 @@ def load_questions(path: Path) -> QuestionBank:
 
 def apply_option(profile: Profile, option: Option, source_text: str | None, turn: int | None = None) -> Profile:
     """A copy of the profile with the option's facts set."""
-    clone = profile.model_copy(deep=True)
+    clone = profile.model_copy()  # shallow is safe: facts are replaced, never mutated
     for fact, value in option.sets.items():
         clone.set(fact, value, source_text, "answer", turn)
     return clone
@@ -82,9 +82,9 @@ def eligible(bank: QuestionBank, profile: Profile, asked: set[str]) -> list[Ques
     ]
 
 
-def question_value(q: Question, profile: Profile, rulebook: Rulebook, current_top: str) -> float:
+def question_value(q: Question, profile: Profile, rulebook: Rulebook, base: Decision) -> float:
     """How well a question separates the roles: answers that change the top role, then score movement."""
-    base = decide(profile, rulebook)
+    current_top = base.top
     flips, movement = 0, 0.0
     tops = set()
     for option in q.options:
@@ -97,10 +97,10 @@ def question_value(q: Question, profile: Profile, rulebook: Rulebook, current_to
 
 def choose_question(bank: QuestionBank, profile: Profile, rulebook: Rulebook, asked: set[str], need_support: bool) -> Question | None:
     """The most useful next question, or None when no answer could change the recommendation."""
-    top = decide(profile, rulebook).top
+    base = decide(profile, rulebook)
     best, best_value = None, 0.0
     for q in eligible(bank, profile, asked):
-        value = question_value(q, profile, rulebook, top)
+        value = question_value(q, profile, rulebook, base)
         if value >= 10 or need_support:
             if value > best_value:
                 best, best_value = q, value

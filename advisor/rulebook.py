@@ -122,21 +122,18 @@ class Rulebook(Strict):
         out = [r.quote for r in self.roles] + [r.quote for r in self.rules]
         return out + [s.quote for d in self.disagreements for s in d.sides]
 
-    def fact_value(self, profile: Profile, fact: str) -> Any:
-        """A fact's value, computing derived facts (any true → true; all false → false; else unknown)."""
-        if fact not in self.derived:
-            return profile.value(fact)
-        values = [profile.value(f) for f in self.derived[fact]]
-        if any(v is True for v in values):
-            return True
-        if values and all(v is False for v in values):
-            return False
-        return None
+    def values(self, profile: Profile) -> dict[str, Any]:
+        """All fact values, derived facts included (any true → true; all false → false; else unknown)."""
+        values = {f: getattr(profile, f).value for f in Profile.model_fields}
+        for name, members in self.derived.items():
+            member_values = [values[f] for f in members]
+            values[name] = True if True in member_values else False if all(v is False for v in member_values) else None
+        return values
 
-    def holds(self, rule: Rule, profile: Profile) -> bool:
-        """True when every condition of the rule is met by known facts."""
+    def holds(self, rule: Rule, values: dict[str, Any]) -> bool:
+        """True when every condition of the rule is met by known values."""
         for fact, cond in rule.when.items():
-            value = self.fact_value(profile, fact)
+            value = values[fact]
             if value is None:
                 return False
             if isinstance(cond, Range):
