@@ -155,6 +155,39 @@ def _chat_terminal(advisor, conv) -> None:
         reply = advisor.respond(conv, text)
 
 
+@app.command("eval")
+def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md, chart.png and junit.xml (default: evals/)."),
+          update_baseline: bool = typer.Option(False, "--update-baseline", help="Store this run's metrics as the baseline."),
+          verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Run the eval suite offline; exit 1 when a metric is below its threshold or the baseline."""
+    from .conversation import Advisor
+    from .eval_report import run_eval
+    from .settings import REPO_ROOT
+
+    settings = _setup(verbose)
+    evals_dir = REPO_ROOT / "evals"
+    try:
+        report, reasons = run_eval(Advisor(settings), evals_dir, out or evals_dir, update_baseline)
+    except (AdvisorError, ValueError) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    m = report["metrics"]
+    typer.echo(f"decision accuracy {m['decision_accuracy']:.1%} over {m['cases']} cases; paraphrase consistency {m['paraphrase_consistency']:.1%}; "
+               f"recall@5 {m['recall_at_5']}; MRR {m['mrr']}; factual {m['factual_accuracy']:.1%}; "
+               f"invalid citations {m['invalid_citations']}; repeated questions {m['repeated_questions']}; "
+               f"questions median {m['questions_median']}, max {m['max_questions']}")
+    if m["rules_unexercised"]:
+        typer.echo(f"rules no scenario exercises: {', '.join(m['rules_unexercised'])}")
+    for case in report["failed_cases"]:
+        typer.echo(f"  case {case['case_id']}: expected {case['expected'] or 'none'}, got {case['got']}", err=True)
+    for q in report["failed_questions"]:
+        typer.echo(f"  question {q['id']}: expected {q['expected']}, cited {q['sources']}", err=True)
+    for reason in reasons:
+        typer.echo(f"FAIL: {reason}", err=True)
+    if reasons:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point for `python -m advisor`."""
     app()

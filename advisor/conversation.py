@@ -194,6 +194,11 @@ class Advisor:
 
     def _recommend(self, conv: Conversation, notice: str | None) -> Reply:
         d = decide(conv.profile, self.rulebook)
+        unsure = [f for f in Profile.fact_ids() if conv.profile.fact(f).not_sure]
+        if d.scores[d.top] < MIN_SCORE and unsure and not conv.profile.fact("unsure_whats_broken").known:
+            # The founder could not say what is broken: that is itself the articles' "when you are not sure" case.
+            conv.profile.set("unsure_whats_broken", True, f"(you weren't sure about {len(unsure)} of my questions)", "answer", conv.turns)
+            d = decide(conv.profile, self.rulebook)
         rec = self.recommendation(conv.profile, d)
         updated = conv.recommended is not None
         conv.recommended = d.top

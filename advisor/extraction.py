@@ -15,8 +15,8 @@ from .facts import FactBook
 
 MATCH_THRESHOLD = 0.62
 MARGIN = 0.02
-NEGATION = re.compile(r"\b(?:not|no|never|nobody|nothing|none|hardly|barely|without|cannot)\b|n['’]t\b", re.I)
-_CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never)\b", "")]
+NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|hardly|barely|without|cannot)\b|n['’]t\b", re.I)
+_CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor)\b", "")]
 _INTERJECTION = re.compile(r"^\s*(?:yes|yeah|yep|no|nope|nah)\b[\s,.!-]*", re.I)
 _MONEY = re.compile(
     r"(?P<cur>\$|usd\s?|€|£)?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<unit>billion|bn|b|million|mm|m|thousand|k)?\b(?!\s?%)",
