@@ -79,6 +79,7 @@ class Advisor:
         """Load the model, data files, index and embedding caches so the first reply is fast."""
         _ = self.rulebook, self.questions, self.retriever.chunks
         self.extractor.extract("warm up")
+        _ = self.extractor.stripped_matrix, self.extractor.holds_is_bad
         _ = self.quoter._matrix
 
     # -- one turn ----------------------------------------------------------------
@@ -110,7 +111,7 @@ class Advisor:
         answered = pending is not None and (learned["answered"] or any(conv.profile.fact(f).known or conv.profile.fact(f).not_sure for f in pending.facts))
         if answered:
             conv.pending = None
-        if intent.is_factual_question(text) and not learned["facts"]:
+        if intent.is_factual_question(text):
             return self._answer(conv, text, notice)
         if pending and not answered:
             conv.pending = None  # not answered: move on rather than repeat it
@@ -197,7 +198,7 @@ class Advisor:
         unsure = [f for f in Profile.fact_ids() if conv.profile.fact(f).not_sure]
         if d.scores[d.top] < MIN_SCORE and unsure and not conv.profile.fact("unsure_whats_broken").known:
             # The founder could not say what is broken: that is itself the articles' "when you are not sure" case.
-            conv.profile.set("unsure_whats_broken", True, f"(you weren't sure about {len(unsure)} of my questions)", "answer", conv.turns)
+            conv.profile.set("unsure_whats_broken", True, f"(you weren't sure about {len(unsure)} of my questions)", "inferred", conv.turns)
             d = decide(conv.profile, self.rulebook)
         rec = self.recommendation(conv.profile, d)
         updated = conv.recommended is not None

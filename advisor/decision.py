@@ -111,7 +111,9 @@ def confidence(profile: Profile, rulebook: Rulebook, decision: Decision, flips: 
     coverage = sum(profile.fact(f).known for f in relevant) / max(len(relevant), 1)
     robustness = 1.0 / (1 + flips)
     strength = min(1.0, top / 8)
-    return round(0.35 * margin + 0.2 * coverage + 0.25 * robustness + 0.2 * strength, 2)
+    told = sum(1 for f in profile.known() if profile.fact(f).origin != "inferred")
+    evidence = min(1.0, 0.4 + 0.2 * told)  # one or two facts never make a confident case
+    return round(evidence * (0.35 * margin + 0.2 * coverage + 0.25 * robustness + 0.2 * strength), 2)
 
 
 def confidence_label(value: float) -> str:

@@ -12,11 +12,25 @@ from pydantic import BaseModel
 
 from .embeddings import Embedder
 from .facts import FactBook
+from .profile import Profile
 
-MATCH_THRESHOLD = 0.62
+MATCH_THRESHOLD = 0.58
 MARGIN = 0.02
-NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|hardly|barely|without|cannot)\b|n['’]t\b", re.I)
+NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|without|cannot)\b|n['’]t\b", re.I)
 _CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor)\b", "")]
+# "X isn't the problem", "that's not where we struggle": the symptom is denied whatever it matched.
+_DENIAL = re.compile(r"\b(?:is|are|was|were|it['’]?s|that['’]?s)\s*(?:n['’]t|not)\b.{0,30}\b(?:problem|issue|bottleneck|concern|struggle|worries)|\bnot (?:a|an|the|our) (?:problem|issue)\b|\bnot where we struggle\b", re.I)
+# State words: what a clause says about its fact when the embedding only tells which fact it is about.
+_GOOD = frozenset("""fine good great strong healthy solid plenty lots enough steady reliable accurate trust trusted clear sharp well easy easily
+    quickly fast stable booming pouring busy full consistent consistently works working proven repeatable aligned together collaborate sync
+    productive smooth win winning wins known recognized afford funded plentiful systematic structured documented""".split())
+_BAD = frozenset("""poor bad terrible awful weak thin empty starved scarce dry trickle few little hardly barely flat stuck stalled stagnant plateaued
+    plateau lumpy unpredictable unreliable guess wrong broken mess messy chaos chaotic lose losing lost loses invisible unknown struggle struggles
+    struggling slow slowly forever junk garbage confusing confuses confused unclear ghost miss misses missing blame blames silos siloed fail fails
+    failing lack lacking shortage nowhere worse worst cliff tight limited constrained bootstrapped shoestring cancel cancelling canceling leave
+    leaving quit ad hoc improvised""".split())
+_UP = frozenset("rising rise rises climbing climb increasing increase increases growing grows up higher high more".split())
+_DOWN = frozenset("falling fall falls dropping drop drops down decreasing decrease lower low less fewer slipping shrinking".split())
 _INTERJECTION = re.compile(r"^\s*(?:yes|yeah|yep|no|nope|nah)\b[\s,.!-]*", re.I)
 _MONEY = re.compile(
     r"(?P<cur>\$|usd\s?|€|£)?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<unit>billion|bn|b|million|mm|m|thousand|k)?\b(?!\s?%)",
@@ -51,7 +65,7 @@ def clauses(text: str) -> list[str]:
             continue
         if len(sentence.split()) <= 30:
             out.append(sentence)
-        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=\S+\s+\S+\s+\S+)|\s+(?:with|on a|on an|since|as|which|who|plus)\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
+        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=\S+\s+\S+\s+\S+)|\s+(?:with|since|plus|which|who)\s+(?=\S+\s+\S+)|\s+(?:on a|on an|as)\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
         parts = [p.strip(" ,") for p in parts if p and len(p.split()) >= 2]
         if len(parts) > 1:
             out += parts
@@ -109,8 +123,7 @@ class Extractor:
     @cached_property
     def matrix(self) -> np.ndarray:
         """Embeddings of the (negation-stripped) example phrasings, cached on disk by content hash."""
-        texts = [strip_negation(p) for _, _, p, _ in self.examples]
-        return self.embedder.encode_cached(texts, self.cache_dir, "examples")
+        return self.embedder.encode_cached([p for _, _, p, _ in self.examples], self.cache_dir, "examples")
 
     def extract(self, text: str, expecting_revenue: bool = False) -> list[Extracted]:
         """Facts stated in the text, at most one value per fact (the best-matching clause wins)."""
@@ -129,21 +142,70 @@ class Extractor:
         cands = [c for c in clauses(text) if len(c) >= 6]
         if not cands:
             return list(found.values())
-        stripped = [strip_negation(_INTERJECTION.sub("", c)) or c for c in cands]
-        sims = self.embedder.encode(stripped) @ self.matrix.T
+        sims = self.embedder.encode([_INTERJECTION.sub("", c) or c for c in cands]) @ self.matrix.T
         for i, cand in enumerate(cands):
             order = np.argsort(-sims[i])
             j = int(order[0])
             score = float(sims[i, j])
-            fact, value, _, ex_neg = self.examples[j]
+            fact = self.examples[j][0]
             rival = next((float(sims[i, k]) for k in order[1:] if self.examples[k][0] != fact), 0.0)
             if score < MATCH_THRESHOLD or score - rival < MARGIN:
                 continue
             if revenue and revenue[1] in cand and score < 0.8:
                 continue  # a clause stating a figure is about size, not about a symptom
-            if isinstance(value, bool) and (negations(_INTERJECTION.sub("", cand)) + ex_neg) % 2:
-                value = not value
+            value = self.examples[j][1]
+            if Profile.fact_kind(fact) == "bool":
+                value = self._polarity(fact, cand)
+            if isinstance(value, bool) and _DENIAL.search(cand):
+                value = False
             prev = found.get(fact)
             if prev is None or (prev.score < score and prev.score < 0.99):
                 found[fact] = Extracted(fact=fact, value=value, text=cand, score=round(score, 3))
         return list(found.values())
+
+    @cached_property
+    def stripped_matrix(self) -> np.ndarray:
+        """Embeddings of the example phrasings with negations removed."""
+        return self.embedder.encode_cached([strip_negation(p) for _, _, p, _ in self.examples], self.cache_dir, "examples-stripped")
+
+    def _state(self, fact: str, text: str) -> int:
+        """Lexicon score of a text for a fact: > 0 reads as a good state, < 0 as a bad one (before negation)."""
+        words = re.findall(r"[a-z]+", text.lower())
+        rising = self.facts.facts[fact].rising_means
+        score = 0
+        for w in words:
+            if w in _GOOD:
+                score += 1
+            elif w in _BAD:
+                score -= 1
+            elif rising and (w in _UP or w in _DOWN):
+                up_is_bad = rising == "holds"
+                score += (-1 if up_is_bad else 1) * (1 if w in _UP else -1)
+        return score
+
+    @cached_property
+    def holds_is_bad(self) -> dict[str, bool]:
+        """Per yes/no fact: whether its `holds` phrasings describe a bad state (learned from the examples' words)."""
+        out = {}
+        for fact, spec in self.facts.facts.items():
+            if spec.holds:
+                h = sum(self._state(fact, p) * (-1 if negations(p) % 2 else 1) for p in spec.holds) / len(spec.holds)
+                f = sum(self._state(fact, p) * (-1 if negations(p) % 2 else 1) for p in spec.fails) / max(len(spec.fails), 1)
+                out[fact] = h <= f
+        return out
+
+    def _polarity(self, fact: str, cand: str) -> bool:
+        """Whether the clause says the fact holds: state words decide (flipped per negation); else the nearest example."""
+        text = _INTERJECTION.sub("", cand) or cand
+        state = self._state(fact, strip_negation(text))
+        if state:
+            bad = (state < 0) ^ bool(negations(text) % 2)
+            return bad == self.holds_is_bad[fact]
+        return self._negated_polarity(fact, cand)
+
+    def _negated_polarity(self, fact: str, cand: str) -> bool:
+        """Polarity from the nearest example with negations removed on both sides, flipped once per negation."""
+        sims = self.embedder.encode([strip_negation(_INTERJECTION.sub("", cand)) or cand])[0] @ self.stripped_matrix.T
+        k = max((k for k, ex in enumerate(self.examples) if ex[0] == fact), key=lambda k: sims[k])
+        _, value, _, ex_neg = self.examples[k]
+        return bool(value) ^ bool((negations(_INTERJECTION.sub("", cand)) + ex_neg) % 2)

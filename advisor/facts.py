@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -21,6 +21,7 @@ class FactSpec(BaseModel):
     holds: list[str] = []
     fails: list[str] = []
     examples: dict[str, list[str]] = {}
+    rising_means: Literal["holds", "fails"] | None = None  # what "rising/high" says (e.g. churn rising: holds)
 
 
 class FactBook(BaseModel):

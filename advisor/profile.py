@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T")
 BusinessModel = Literal["saas", "consumer", "b2b"]
-Origin = Literal["message", "answer", "correction"]
+Origin = Literal["message", "answer", "correction", "inferred"]
 
 
 class Fact(BaseModel, Generic[T]):
