@@ -23,7 +23,8 @@ _DENIAL = re.compile(r"\b(?:is|are|was|were|it['’]?s|that['’]?s)\s*(?:n['’
 # State words: what a clause says about its fact when the embedding only tells which fact it is about.
 _GOOD = frozenset("""fine good great strong healthy solid plenty lots enough steady reliable accurate trust trusted clear sharp well easy easily
     quickly fast stable booming pouring busy full consistent consistently works working proven repeatable aligned together collaborate sync
-    productive smooth win winning wins known recognized afford funded plentiful systematic structured documented""".split())
+    productive smooth win winning wins known recognized afford funded plentiful systematic structured documented close closes closing
+    convert converts converting""".split())
 _BAD = frozenset("""poor bad terrible awful weak thin empty starved scarce dry trickle few little hardly barely flat stuck stalled stagnant plateaued
     plateau lumpy unpredictable unreliable guess wrong broken mess messy chaos chaotic lose losing lost loses invisible unknown struggle struggles
     struggling slow slowly forever junk garbage confusing confuses confused unclear ghost miss misses missing blame blames silos siloed fail fails
@@ -43,7 +44,7 @@ _KEYWORDS = {
         (re.compile(r"\b(saas|subscription software|software[- ]as[- ]a[- ]service)\b", re.I), "saas"),
         (re.compile(r"\b(b2c|consumer brand|consumers?|retail|fmcg|cpg|dtc|d2c|direct[- ]to[- ]consumer|e-?commerce)\b", re.I), "consumer"),
     ],
-    "pe_or_ma": [(re.compile(r"\b(private equity|m&a|acquisition|exit|sell the company|sale of the (?:company|business))\b", re.I), True)],
+    "pe_or_ma": [(re.compile(r"\b(private equity|m&a|an acquisition|being acquired|acquire us|exit|sell the (?:company|business)|sale of the (?:company|business))\b", re.I), True)],
 }
 
 
@@ -63,12 +64,12 @@ def clauses(text: str) -> list[str]:
         sentence = sentence.strip(" ,:")
         if not sentence:
             continue
-        if len(sentence.split()) <= 30:
-            out.append(sentence)
         parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=\S+\s+\S+\s+\S+)|\s+(?:with|since|plus|which|who)\s+(?=\S+\s+\S+)|\s+(?:on a|on an|as)\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
         parts = [p.strip(" ,") for p in parts if p and len(p.split()) >= 2]
         if len(parts) > 1:
             out += parts
+        elif len(sentence.split()) <= 30:
+            out.append(sentence)
     seen: set[str] = set()
     return [c for c in out if not (c.lower() in seen or seen.add(c.lower()))][:40]
 
@@ -171,7 +172,10 @@ class Extractor:
     def _state(self, fact: str, text: str) -> int:
         """Lexicon score of a text for a fact: > 0 reads as a good state, < 0 as a bad one (before negation)."""
         words = re.findall(r"[a-z]+", text.lower())
-        rising = self.facts.facts[fact].rising_means
+        spec = self.facts.facts[fact]
+        rising = spec.rising_means
+        if rising and any(w.rstrip("s") in spec.inverse_subjects for w in words):
+            rising = "fails" if rising == "holds" else "holds"
         score = 0
         for w in words:
             if w in _GOOD:

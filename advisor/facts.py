@@ -22,6 +22,7 @@ class FactSpec(BaseModel):
     fails: list[str] = []
     examples: dict[str, list[str]] = {}
     rising_means: Literal["holds", "fails"] | None = None  # what "rising/high" says (e.g. churn rising: holds)
+    inverse_subjects: list[str] = []  # nouns that turn "rising" around (renewals rising: churn falling)
 
 
 class FactBook(BaseModel):
