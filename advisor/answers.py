@@ -33,6 +33,9 @@ def _terms(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z0-9$]+", text.lower()) if w not in _STOP and len(w) > 2}
 
 
+ANSWER_POOL = 8  # answers rerank sentences from this many retrieved chunks (deeper than the top 5 shown in evals)
+
+
 class Passage(BaseModel):
     """A quotable unit of a chunk."""
 
@@ -72,10 +75,8 @@ class Quoter:
         """Every quotable unit of every chunk; table rows carry their header row as context."""
         out = []
         for c in self.retriever.chunks.values():
-            header = next((ln.strip() for ln in c.text.splitlines() if ln.strip().startswith("|")), None)
             for unit in split_passages(c.text):
-                context = header if unit.startswith("|") and unit != header else None
-                out.append(Passage(chunk_id=c.chunk_id, source=c.source, title=c.title, quote=unit, context=context, section=c.section))
+                out.append(Passage(chunk_id=c.chunk_id, source=c.source, title=c.title, quote=unit, context=c.context, section=c.section))
         return out
 
     @cached_property
@@ -85,7 +86,7 @@ class Quoter:
 
     def answer(self, question: str, k: int = 5, limit: int = 3) -> list[Passage]:
         """The best passages to answer a question, drawn from the top-k retrieved chunks."""
-        hits = self.retriever.search(question, k=k)
+        hits = self.retriever.search(question, k=max(k, ANSWER_POOL))
         if not hits:
             return []
         rank = {h.chunk_id: i for i, h in enumerate(hits)}

@@ -37,11 +37,13 @@ class Chunk(BaseModel):
     title: str
     section: str
     text: str
+    context: str | None = None  # for a table row: the table's header row
 
-    def search_text(self) -> str:
-        """Text used for embedding and BM25: title, section, and the passage (tables read out row by row)."""
-        body = linearize_table(self.text) if _is_table(self.text) else self.text
-        return f"{self.title} — {self.section}\n{body}" if self.section else f"{self.title}\n{body}"
+    def search_text(self, with_title: bool = False) -> str:
+        """Text to index: (title,) section heading and passage, a table row read out with its header."""
+        body = linearize_table(f"{self.context}\n{self.text}") if self.context else self.text
+        head = " — ".join(x for x in (self.title if with_title else "", self.section) if x)
+        return f"{head}\n{body}" if head else body
 
 
 def normalize(text: str) -> str:
@@ -135,6 +137,13 @@ def linearize_table(table: str) -> str:
     return "\n".join(f"{r[0]}: " + "; ".join(f"{h} {c}" for h, c in zip(header[1:], r[1:])) + "." for r in rows[1:])
 
 
+def _table_rows(block: str) -> list[tuple[str, str]]:
+    """(header row, body row) for every body row of a Markdown table: each row is its own chunk."""
+    lines = [ln.strip() for ln in block.strip().splitlines()]
+    header = lines[0]
+    return [(header, ln) for ln in lines[1:] if not re.fullmatch(r"\|[\s\-|:]+\|?", ln)]
+
+
 def _is_table(block: str) -> bool:
     lines = block.strip().splitlines()
     return len(lines) >= 2 and all(line.strip().startswith("|") for line in lines)
@@ -161,16 +170,16 @@ def chunk_document(doc: Document) -> list[Chunk]:
                 if pending:
                     pieces += splitter.split_text("\n\n".join(pending))
                     pending = []
-                pieces.append(block.strip())
+                pieces += [(row, header) for header, row in _table_rows(block)]
             else:
                 pending.append(block)
         if pending:
             pieces += splitter.split_text("\n\n".join(pending))
         for piece in pieces:
-            if piece.strip():
-                chunks.append(
-                    Chunk(chunk_id=f"{stem}#{len(chunks):03d}", source=doc.source, title=doc.title, section=heading, text=piece.strip())
-                )
+            text, context = piece if isinstance(piece, tuple) else (piece, None)
+            if text.strip():
+                chunks.append(Chunk(chunk_id=f"{stem}#{len(chunks):03d}", source=doc.source, title=doc.title, section=heading,
+                                    text=text.strip(), context=context))
     return chunks
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .answers import ANSWER_POOL
 from .conversation import Advisor, Conversation
 from .corpus import load_document, normalize
 from .facts import load_yaml_model
@@ -150,7 +151,8 @@ class Checker:
     def unsupported(self, reply: Reply, message: str) -> list[str]:
         rb = self.advisor.rulebook
         labelled = {normalize(q.text) for q in rb.quotes()}
-        retrieved = {h.chunk_id for h in self.advisor.retriever.search(message, k=self.advisor.settings.top_k)} if reply.kind == "answer" else set()
+        pool = max(self.advisor.settings.top_k, ANSWER_POOL)
+        retrieved = {h.chunk_id for h in self.advisor.retriever.search(message, k=pool)} if reply.kind == "answer" else set()
         out = []
         for c in reply.citations:
             if normalize(c.quote) in labelled or c.chunk_id in retrieved:

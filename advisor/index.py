@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
 log = logging.getLogger(__name__)
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 8
 
 
 class FileEntry(BaseModel):
@@ -28,6 +28,7 @@ class FileEntry(BaseModel):
 
     sha256: str
     chunk_ids: list[str]
+    vector_ids: list[str] = []
 
 
 class Manifest(BaseModel):
@@ -148,7 +149,7 @@ class Index:
         report = SyncReport()
         if problem is None:
             try:
-                if self.store_count() != len(manifest.chunks):
+                if self.store_count() != sum(len(f.vector_ids) for f in manifest.files.values()):
                     problem = "the vector store does not match the manifest"
             except Exception as exc:  # noqa: BLE001 - any store failure means rebuild
                 problem = f"the vector store cannot be opened ({type(exc).__name__})"
@@ -198,19 +199,17 @@ class Index:
 
     def _delete(self, manifest: Manifest, name: str) -> None:
         entry = manifest.files.pop(name)
-        if entry.chunk_ids:
-            self.store.delete(ids=entry.chunk_ids)
+        if entry.vector_ids:
+            self.store.delete(ids=entry.vector_ids)
         for cid in entry.chunk_ids:
             manifest.chunks.pop(cid, None)
 
     def _add(self, manifest: Manifest, name: str, digest: str, chunks: list[Chunk]) -> None:
+        ids = [c.chunk_id for c in chunks]
         if chunks:
-            self.store.add_texts(
-                texts=[c.search_text() for c in chunks],
-                metadatas=[{"source": c.source, "chunk_id": c.chunk_id} for c in chunks],
-                ids=[c.chunk_id for c in chunks],
-            )
-        manifest.files[name] = FileEntry(sha256=digest, chunk_ids=[c.chunk_id for c in chunks])
+            self.store.add_texts(texts=[c.search_text() for c in chunks],
+                                 metadatas=[{"source": c.source, "chunk_id": c.chunk_id} for c in chunks], ids=ids)
+        manifest.files[name] = FileEntry(sha256=digest, chunk_ids=ids, vector_ids=ids)
         manifest.chunks.update({c.chunk_id: c for c in chunks})
 
     def add_documents(self, paths: list[Path]) -> list[Path]:
