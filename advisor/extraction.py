@@ -17,7 +17,7 @@ from .profile import Profile
 MATCH_THRESHOLD = 0.58
 MARGIN = 0.02
 NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|without|cannot)\b|n['’]t\b", re.I)
-_CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor)\b", "")]
+_CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor|no)\b", "")]
 # "X isn't the problem", "that's not where we struggle": the symptom is denied whatever it matched.
 _DENIAL = re.compile(r"\b(?:is|are|was|were|it['’]?s|that['’]?s)\s*(?:n['’]t|not)\b.{0,30}\b(?:problem|issue|bottleneck|concern|struggle|worries)|\bnot (?:a|an|the|our) (?:problem|issue)\b|\bnot where we struggle\b", re.I)
 # State words: what a clause says about its fact when the embedding only tells which fact it is about.
@@ -29,7 +29,7 @@ _BAD = frozenset("""poor bad terrible awful weak thin empty starved scarce dry t
     plateau lumpy unpredictable unreliable guess wrong broken mess messy chaos chaotic lose losing lost loses invisible unknown struggle struggles
     struggling slow slowly forever junk garbage confusing confuses confused unclear ghost miss misses missing blame blames silos siloed fail fails
     failing lack lacking shortage nowhere worse worst cliff tight limited constrained bootstrapped shoestring cancel cancelling canceling leave
-    leaving quit ad hoc improvised""".split())
+    leaving quit ad hoc improvised suffering suffer suffers hurting declining decline worse""".split())
 _UP = frozenset("rising rise rises climbing climb increasing increase increases growing grows up higher high more".split())
 _DOWN = frozenset("falling fall falls dropping drop drops down decreasing decrease lower low less fewer slipping shrinking".split())
 _INTERJECTION = re.compile(r"^\s*(?:yes|yeah|yep|no|nope|nah)\b[\s,.!-]*", re.I)
@@ -171,7 +171,7 @@ class Extractor:
 
     def _state(self, fact: str, text: str) -> int:
         """Lexicon score of a text for a fact: > 0 reads as a good state, < 0 as a bad one (before negation)."""
-        words = re.findall(r"[a-z]+", text.lower())
+        words = re.findall(r"[a-z]+", re.sub(r"\b(close|closing|win|conversion)\s+rates?\b", "rate", text.lower()))
         spec = self.facts.facts[fact]
         rising = spec.rising_means
         if rising and any(w.rstrip("s") in spec.inverse_subjects for w in words):
