@@ -15,7 +15,7 @@ from .facts import FactBook
 from .profile import Profile
 
 MATCH_THRESHOLD = 0.58
-MARGIN = 0.02
+MARGIN = 0.01
 NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|without|cannot)\b|n['’]t\b", re.I)
 _CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor|no)\b", "")]
 # "X isn't the problem", "that's not where we struggle": the symptom is denied whatever it matched.
@@ -32,7 +32,7 @@ _BAD = frozenset("""poor bad terrible awful weak thin empty starved scarce dry t
     leaving quit ad hoc improvised suffering suffer suffers hurting declining decline worse""".split())
 _UP = frozenset("rising rise rises climbing climb increasing increase increases growing grows up higher high more".split())
 _DOWN = frozenset("falling fall falls dropping drop drops down decreasing decrease lower low less fewer slipping shrinking".split())
-_INTERJECTION = re.compile(r"^\s*(?:yes|yeah|yep|no|nope|nah)\b[\s,.!-]*", re.I)
+_INTERJECTION = re.compile(r"^\s*(?:yes|yeah|yep|no|nope|nah)\b(?:\s*[,.!:;-]+\s*|\s*$)", re.I)
 _MONEY = re.compile(
     r"(?P<cur>\$|usd\s?|€|£)?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<unit>billion|bn|b|million|mm|m|thousand|k)?\b(?!\s?%)",
     re.I,
@@ -64,7 +64,7 @@ def clauses(text: str) -> list[str]:
         sentence = sentence.strip(" ,:")
         if not sentence:
             continue
-        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=\S+\s+\S+\s+\S+)|\s+(?:with|since|plus|which|who)\s+(?=\S+\s+\S+)|\s+(?:on a|on an|as)\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
+        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=\S+\s+\S+\s+\S+)|\s+(?:with|since|plus|which|who)\s+(?=\S+\s+\S+)|\s+on an?\s+(?=\S+)|\s+as\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
         parts = [p.strip(" ,") for p in parts if p and len(p.split()) >= 2]
         if len(parts) > 1:
             out += parts
@@ -176,7 +176,7 @@ class Extractor:
         rising = spec.rising_means
         if rising and any(w.rstrip("s") in spec.inverse_subjects for w in words):
             rising = "fails" if rising == "holds" else "holds"
-        score = 0
+        score = -2 if re.search(r"\b(?:need|needs|want|wants)\s+(?:more|better|much more|a lot more)\b", text, re.I) else 0
         for w in words:
             if w in _GOOD:
                 score += 1
