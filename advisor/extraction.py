@@ -14,8 +14,9 @@ from .embeddings import Embedder
 from .facts import FactBook
 from .profile import Profile
 
-MATCH_THRESHOLD = 0.58
-MARGIN = 0.01
+MATCH_THRESHOLD = 0.55
+CHOICE_THRESHOLD = 0.75  # choice facts (business model) also have keywords; their phrasings alone must match closely
+MARGIN = 0.0
 NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|without|cannot)\b|n['’]t\b", re.I)
 _CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor|no)\b", "")]
 # "X isn't the problem", "that's not where we struggle": the symptom is denied whatever it matched.
@@ -32,6 +33,8 @@ _BAD = frozenset("""poor bad terrible awful weak thin empty starved scarce dry t
     leaving quit ad hoc improvised suffering suffer suffers hurting declining decline worse""".split())
 _UP = frozenset("rising rise rises climbing climb increasing increase increases growing grows up higher high more".split())
 _DOWN = frozenset("falling fall falls dropping drop drops down decreasing decrease lower low less fewer slipping shrinking".split())
+# "closing isn't the problem, lead generation is" → "… isn't the problem; lead generation is the problem"
+_CONTRAST = re.compile(r"([\w' ]+?)\s+(isn['’]t|is not|aren['’]t|are not)\s+(?:the|our)\s+(?:problem|issue)\s*[,;]\s*([\w' ]+?)\s+(?:is|are)\b(?!\s+\w)", re.I)
 _INTERJECTION = re.compile(r"^\s*(?:yes|yeah|yep|no|nope|nah)\b(?:\s*[,.!:;-]+\s*|\s*$)", re.I)
 _MONEY = re.compile(
     r"(?P<cur>\$|usd\s?|€|£)?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<unit>billion|bn|b|million|mm|m|thousand|k)?\b(?!\s?%)",
@@ -60,6 +63,7 @@ class Extracted(BaseModel):
 def clauses(text: str) -> list[str]:
     """Sentences and their sub-clauses (split at 'but', 'and', commas), each at least three words."""
     out: list[str] = []
+    text = _CONTRAST.sub(lambda m: f"{m.group(1)} {m.group(2)} the problem; {m.group(3)} is the problem", text)
     for sentence in re.split(r"[.!?;\n]+|\s[-–—]\s", text):
         sentence = sentence.strip(" ,:")
         if not sentence:
@@ -150,8 +154,9 @@ class Extractor:
             score = float(sims[i, j])
             fact = self.examples[j][0]
             rival = next((float(sims[i, k]) for k in order[1:] if self.examples[k][0] != fact), 0.0)
-            if score < MATCH_THRESHOLD or score - rival < MARGIN:
-                continue
+            if score < (CHOICE_THRESHOLD if Profile.fact_kind(fact) == "choice" else MATCH_THRESHOLD) or score - rival < MARGIN:
+                if not (_DENIAL.search(cand) and score >= 0.5):
+                    continue
             if revenue and revenue[1] in cand and score < 0.8:
                 continue  # a clause stating a figure is about size, not about a symptom
             value = self.examples[j][1]
@@ -176,7 +181,7 @@ class Extractor:
         rising = spec.rising_means
         if rising and any(w.rstrip("s") in spec.inverse_subjects for w in words):
             rising = "fails" if rising == "holds" else "holds"
-        score = -2 if re.search(r"\b(?:need|needs|want|wants)\s+(?:more|better|much more|a lot more)\b", text, re.I) else 0
+        score = -2 if re.search(r"\b(?:need|needs|want|wants)\b[\w\s]{0,30}?\b(?:more|better)\b", text, re.I) else 0
         for w in words:
             if w in _GOOD:
                 score += 1
