@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run chat ingest test bench clean
+.PHONY: install run chat ingest test eval bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -24,8 +24,12 @@ ingest: install
 run: ingest  ## install, build the index, start the terminal chat
 	$(BIN)/advisor chat
 
-test: install  ## install test dependencies and run every test
+test: install  ## install test dependencies, run every test, then the eval suite (gated)
 	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/advisor eval --out $${EVAL_OUT:-evals}
+
+eval: ingest  ## run the eval suite: evals/report.json, report.md, chart.png, junit.xml
+	$(BIN)/advisor eval
 
 bench: ingest  ## print latency, ingest and start-up figures
 	$(BIN)/python -m tests.bench

@@ -32,7 +32,7 @@ def run_eval(advisor: Advisor, evals_dir: Path, out_dir: Path, update_baseline: 
     metrics = summarize(results, facts, retrieval, [r.id for r in advisor.rulebook.rules])
     baseline_path = evals_dir / "baseline.json"
     baseline = json.loads(baseline_path.read_text()) if baseline_path.exists() and not update_baseline else None
-    reasons = failures(metrics, thresholds, baseline)
+    reasons = failures(metrics, thresholds.gates, baseline)
     failed_cases = [r.model_dump() for r in results if not r.ok or r.repeated or r.invalid_citations or r.unsupported_citations or r.missing_citations]
     failed_facts = [f.model_dump() for f in facts if not f.ok or f.invalid_citations or f.unsupported_citations]
     report = {"metrics": metrics, "thresholds": thresholds.model_dump(), "baseline": baseline, "failures": reasons,
@@ -79,14 +79,15 @@ def markdown(report: dict[str, Any]) -> str:
     """The human-readable report."""
     m = report["metrics"]
     labels = sorted(set(m["confusion"]) | {g for row in m["confusion"].values() for g in row})
+    gates, targets = report["thresholds"]["gates"], report["thresholds"]["targets"]
     lines = [
         "# Advisor eval report", "",
         f"**{'FAILED' if report['failures'] else 'PASSED'}** — {m['cases']} conversation cases from {m['scenarios']} scenarios, "
         f"{m['factual_questions']} factual questions, {report['seconds']} s.", "",
-        "| metric | value | threshold |", "| --- | --- | --- |",
+        "| metric | value | gate | target |", "| --- | --- | --- | --- |",
     ]
-    for key, value in report["thresholds"].items():
-        lines.append(f"| {key} | {m[key]} | {value} |")
+    for key, gate in gates.items():
+        lines.append(f"| {key} | {m[key]} | {gate} | {targets[key]} |")
     lines += [f"| questions before recommendation (median) | {m['questions_median']} | |", f"| MRR (fused) | {m['mrr']} | |", "",
               "![per-role accuracy and retrieval](chart.png)", "", "## Retrieval", "", "| retriever | recall@5 | MRR |", "| --- | --- | --- |"]
     lines += [f"| {mode} | {s['recall@5']} | {s['mrr']} |" for mode, s in m["retrieval"].items()]

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .answers import ANSWER_POOL
 from .conversation import Advisor, Conversation
 from .corpus import load_document, normalize
+from .decision import decide
 from .facts import load_yaml_model
 from .questions import NOT_SURE
 from .rulebook import RoleId
@@ -65,7 +66,7 @@ class FactQuestionFile(Strict):
     questions: list[FactQuestion]
 
 
-class Thresholds(Strict):
+class Limits(Strict):
     decision_accuracy: float
     paraphrase_consistency: float
     invalid_citations: int
@@ -75,6 +76,13 @@ class Thresholds(Strict):
     recall_at_5: float
     factual_accuracy: float
     missing_citations: int
+
+
+class Thresholds(Strict):
+    """Gates the run must pass, and the targets it is measured against."""
+
+    gates: Limits
+    targets: Limits
 
 
 class CaseResult(BaseModel):
@@ -168,7 +176,7 @@ def run_case(advisor: Advisor, checker: Checker, case_id: str, scenario: Scenari
     for text in scenario.followups:
         replies.append((text, advisor.respond(conv, text)))
     steps = 0
-    while replies[-1][1].kind in ("question", "greeting") and replies[-1][1].question and steps < 15:
+    while scenario.expect and replies[-1][1].question and not replies[-1][1].recommendation and steps < 15:
         text = scenario.answers.get(replies[-1][1].question.id, NOT_SURE)
         replies.append((text, advisor.respond(conv, text)))
         steps += 1
@@ -190,7 +198,7 @@ def run_case(advisor: Advisor, checker: Checker, case_id: str, scenario: Scenari
     missing = [p for p in scenario.cite if final and not any(c.source.startswith(p) for c in final.citations)]
     invalid = [x for _, r in replies for x in checker.invalid(r)]
     unsupported = [x for m, r in replies for x in checker.unsupported(r, m)]
-    fired = sorted({reason.rule_id for r in recs for reason in r.recommendation.reasons})
+    fired = sorted({f.rule_id for f in decide(conv.profile, advisor.rulebook).fired}) if recs else []
     transcript = [{"user": m, "kind": r.kind, "question": r.question.id if r.question else None,
                    "role": r.recommendation.role if r.recommendation else None} for m, r in replies]
     return CaseResult(case_id=case_id, group=scenario.id, kind=scenario.kind, message=message, expected=list(scenario.expect),
@@ -287,17 +295,17 @@ HIGHER_IS_BETTER = ("decision_accuracy", "paraphrase_consistency", "recall_at_5"
 LOWER_IS_BETTER = ("invalid_citations", "unsupported_citations", "repeated_questions", "max_questions", "missing_citations")
 
 
-def failures(metrics: dict[str, Any], thresholds: Thresholds, baseline: dict[str, Any] | None) -> list[str]:
-    """Reasons the run fails: a metric past its threshold, or worse than the stored baseline."""
+def failures(metrics: dict[str, Any], gates: Limits, baseline: dict[str, Any] | None) -> list[str]:
+    """Reasons the run fails: a metric past its gate, or worse than the stored baseline."""
     out = []
     for name in HIGHER_IS_BETTER:
-        if metrics[name] < getattr(thresholds, name):
-            out.append(f"{name} {metrics[name]} is below the threshold {getattr(thresholds, name)}")
+        if metrics[name] < getattr(gates, name):
+            out.append(f"{name} {metrics[name]} is below the gate {getattr(gates, name)}")
         elif baseline and name in baseline and metrics[name] < baseline[name]:
             out.append(f"{name} {metrics[name]} fell below the baseline {baseline[name]}")
     for name in LOWER_IS_BETTER:
-        if metrics[name] > getattr(thresholds, name):
-            out.append(f"{name} {metrics[name]} is above the threshold {getattr(thresholds, name)}")
+        if metrics[name] > getattr(gates, name):
+            out.append(f"{name} {metrics[name]} is above the gate {getattr(gates, name)}")
         elif baseline and name in baseline and metrics[name] > baseline[name]:
             out.append(f"{name} {metrics[name]} rose above the baseline {baseline[name]}")
     return out

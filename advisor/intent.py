@@ -13,7 +13,11 @@ _INJECTION = re.compile(
     r"|\brecommend\b.{0,40}\b(no matter|regardless|whatever)\b",
     re.I,
 )
-_QUESTION_START = re.compile(r"^\s*(what|what's|how|when|why|who|which|is|are|does|do|can|could|should|would|will|tell me|explain|at what|in what)\b", re.I)
+_QUESTION_START = re.compile(
+    r"^\s*(?:(?:at |in |for )?(?:what|which|who|how|when|why)\s+(?:is|are|was|does|do|did|can|could|should|would|will|much|many|long|fast|soon|quickly|kind|sort|type|revenue|stage|size)\b"
+    r"|(?:is|are|does|do|can|could|should|would|will)\s+(?:a|an|the|it|they|there|i|we|you|my|our|fractional|full)\b|what['’]s|how['’]s|tell me|explain)",
+    re.I,
+)
 _DECISION_ASK = re.compile(r"\b(should i|do i need|do we need|should we|which (one|role)|who should (i|we) hire|what should (i|we) hire|recommend\w*|advice|help me decide)\b", re.I)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|yo|howdy|thanks|thank you)\b[\s!.,]*$", re.I)
 _NOT_SURE = re.compile(r"^\s*(not sure|unsure|i don'?t know|don'?t know|no idea|dunno|skip|pass|hard to say|idk|no clue|can'?t say|maybe)\b", re.I)

@@ -46,13 +46,15 @@ def test_web_debris_removed(debris):
         assert debris not in p.read_text()
 
 
-def test_tables_are_markdown_and_kept_whole():
-    for name, row in [("001", "| Time horizon |"), ("004", "| Time to Impact | 3–6 months | 6–9 months | 4–8 weeks |")]:
+def test_table_rows_are_chunks_with_their_header():
+    for name, header, row in [("001", "| Dimension | Fractional CMO | Fractional CRO |", "| Time horizon |"),
+                              ("004", "| Function | VP of Sales | Full-Time CRO | Fractional CRO |", "| Time to Impact | 3–6 months | 6–9 months | 4–8 weeks |")]:
         path = next(p for p in CORPUS if p.name.startswith(name))
-        chunks = chunk_document(load_document(path))
-        table = [c for c in chunks if row in c.text]
-        assert len(table) == 1 and table[0].text.startswith("| ")
-        assert table[0].text.count("\n") >= 7
+        rows = [c for c in chunk_document(load_document(path)) if c.context == header]
+        assert len(rows) == 7
+        hit = [c for c in rows if c.text.startswith(row)]
+        assert len(hit) == 1
+        assert header.split("|")[2].strip() in hit[0].search_text()
 
 
 def test_chunk_ids_are_stable_and_unique():
