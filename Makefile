@@ -24,9 +24,9 @@ ingest: install
 run: ingest  ## install, build the index, start the terminal chat
 	$(BIN)/advisor chat
 
-test: install  ## install test dependencies, run every test, then the eval suite (gated)
+test: install  ## install test dependencies, run the gated eval suite, then every test
+	$(BIN)/advisor eval
 	$(BIN)/python -m pytest -p no:cacheprovider
-	$(BIN)/advisor eval --out $${EVAL_OUT:-evals}
 
 eval: ingest  ## run the eval suite: evals/report.json, report.md, chart.png, junit.xml
 	$(BIN)/advisor eval
