@@ -68,7 +68,7 @@ def clauses(text: str) -> list[str]:
         sentence = sentence.strip(" ,:")
         if not sentence:
             continue
-        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no|every|new|revenue|leads|churn|customers|sales|marketing|reps|deals|growth|pipeline|forecast|cac|content|brand|budget|money|cash|nothing|none|few|most|lots)\b\s*\S+\s+\S+)|\s+(?:with|since|plus|which|who)\s+(?=\S+\s+\S+)|\s+on an?\s+(?=\S+)|\s+as\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
+        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=(?:we|i|i'm|i'd|it|it's|they|our|my|nobody|no one|everyone|there)\b|(?:\S+\s+){0,4}(?:is|are|was|were|keep|keeps|have|has|had|can|can't|cannot|don't|doesn't|do|does|did|will|won't|isn't|aren't|never|still|just)\b)|\s+(?:with|since|plus)\s+(?=\S+\s+\S+)|\s+on an?\s+(?=\S+)|\s+as\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
         parts = [p.strip(" ,") for p in parts if p and len(p.split()) >= 2]
         if len(parts) > 1:
             out += parts
