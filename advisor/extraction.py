@@ -30,7 +30,7 @@ _BAD = frozenset("""poor bad terrible awful weak thin empty starved scarce dry t
     plateau lumpy unpredictable unreliable guess wrong broken mess messy chaos chaotic lose losing lost loses invisible unknown struggle struggles
     struggling slow slowly forever junk garbage confusing confuses confused unclear ghost miss misses missing blame blames silos siloed fail fails
     failing lack lacking shortage nowhere worse worst cliff tight limited constrained bootstrapped shoestring cancel cancelling canceling leave
-    leaving quit ad hoc improvised suffering suffer suffers hurting declining decline worse""".split())
+    leaving quit ad hoc improvised suffering suffer suffers hurting declining decline worse idle waiting wait churn churning""".split())
 _UP = frozenset("rising rise rises climbing climb increasing increase increases growing grows up higher high more".split())
 _DOWN = frozenset("falling fall falls dropping drop drops down decreasing decrease lower low less fewer slipping shrinking".split())
 # "closing isn't the problem, lead generation is" → "… isn't the problem; lead generation is the problem"
@@ -149,11 +149,12 @@ class Extractor:
             return list(found.values())
         sims = self.embedder.encode([_INTERJECTION.sub("", c) or c for c in cands]) @ self.matrix.T
         for i, cand in enumerate(cands):
-            order = np.argsort(-sims[i])
-            j = int(order[0])
+            order = [int(k) for k in np.argsort(-sims[i])]
+            # the best example whose fact accepts it (choice facts need a closer match than yes/no facts)
+            j = next((k for k in order[:5] if Profile.fact_kind(self.examples[k][0]) != "choice" or sims[i, k] >= CHOICE_THRESHOLD), order[0])
             score = float(sims[i, j])
             fact = self.examples[j][0]
-            rival = next((float(sims[i, k]) for k in order[1:] if self.examples[k][0] != fact), 0.0)
+            rival = next((float(sims[i, k]) for k in order if k != j and self.examples[k][0] != fact), 0.0)
             if score < (CHOICE_THRESHOLD if Profile.fact_kind(fact) == "choice" else MATCH_THRESHOLD) or score - rival < MARGIN:
                 if not (_DENIAL.search(cand) and score >= 0.5):
                     continue
