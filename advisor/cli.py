@@ -176,6 +176,7 @@ def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md
                f"recall@5 {m['recall_at_5']}; MRR {m['mrr']}; factual {m['factual_accuracy']:.1%}; "
                f"invalid citations {m['invalid_citations']}; repeated questions {m['repeated_questions']}; "
                f"questions median {m['questions_median']}, max {m['max_questions']}")
+    typer.echo("accuracy by kind: " + ", ".join(f"{k} {v:.0%}" for k, v in m["accuracy_by_kind"].items()))
     if m["rules_unexercised"]:
         typer.echo(f"rules no scenario exercises: {', '.join(m['rules_unexercised'])}")
     for case in report["failed_cases"]:

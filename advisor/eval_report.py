@@ -89,6 +89,8 @@ def markdown(report: dict[str, Any]) -> str:
     for key, gate in gates.items():
         lines.append(f"| {key} | {m[key]} | {gate} | {targets[key]} |")
     lines += [f"| questions before recommendation (median) | {m['questions_median']} | |", f"| MRR (fused) | {m['mrr']} | |", "",
+              "Decision accuracy by kind of scenario (`holdout` cases were written after the extractor was tuned and never tuned on): "
+              + ", ".join(f"{k} {v:.0%}" for k, v in m["accuracy_by_kind"].items()), "",
               "![per-role accuracy and retrieval](chart.png)", "", "## Retrieval", "", "| retriever | recall@5 | MRR |", "| --- | --- | --- |"]
     lines += [f"| {mode} | {s['recall@5']} | {s['mrr']} |" for mode, s in m["retrieval"].items()]
     lines += ["", "## Confusion matrix (rows: expected, columns: recommended)", "", "| expected \\ got | " + " | ".join(labels) + " |",

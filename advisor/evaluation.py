@@ -272,6 +272,8 @@ def summarize(results: list[CaseResult], facts: list[FactResult], retrieval: dic
         "scenarios": len(groups),
         "decision_accuracy": round(sum(r.ok for r in results) / len(results), 4),
         "per_role_accuracy": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_role.items())},
+        "accuracy_by_kind": {k: round(sum(r.ok for r in results if r.kind == k) / sum(r.kind == k for r in results), 4)
+                             for k in sorted({r.kind for r in results})},
         "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
         "paraphrase_consistency": round(len(consistent) / len(multi), 4) if multi else 1.0,
         "inconsistent_groups": sorted(set(multi) - set(consistent)),
