@@ -21,13 +21,6 @@ def _setup(verbose: bool = False) -> Settings:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "sentence_transformers", "bm25s", "transformers"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:
-        pass
     return Settings()
 
 

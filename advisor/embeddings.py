@@ -41,7 +41,10 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # keep stderr for our own messages
+        hf_logging.set_verbosity_error()
         return SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
 
     @cached_property
