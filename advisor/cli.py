@@ -148,6 +148,28 @@ def _chat_terminal(advisor, conv) -> None:
         reply = advisor.respond(conv, text)
 
 
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."), port: int = typer.Option(8000, help="Port."),
+          verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Start the HTTP API (JSON and server-sent events) for the web app and the website widget."""
+    import uvicorn
+
+    from .conversation import Advisor
+    from .server import create_app
+
+    settings = _setup(verbose)
+    advisor = Advisor(settings)
+    try:
+        if advisor.index.sync_needed():
+            advisor.index.sync()
+        advisor.warm_up()
+    except AdvisorError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Advisor API on http://{host}:{port}  (OpenAPI docs at /docs)", err=True)
+    uvicorn.run(create_app(settings, advisor), host=host, port=port, log_level="info" if verbose else "warning")
+
+
 @app.command("eval")
 def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md, chart.png and junit.xml (default: evals/)."),
           update_baseline: bool = typer.Option(False, "--update-baseline", help="Store this run's metrics as the baseline."),

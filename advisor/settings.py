@@ -23,11 +23,19 @@ class Settings(BaseSettings):
     max_questions: int = Field(default=6, ge=1, le=20)
     max_message_chars: int = Field(default=20_000, ge=100)
     top_k: int = Field(default=5, ge=1, le=50)
+    allowed_origins: list[str] = Field(default=[], description='Sites that may embed the widget and call the API, e.g. ["https://example.com"].')
+    client_rate: str = Field(default="60/minute", description="Requests per client address (limits notation).")
+    session_rate: str = Field(default="20/minute", description="Messages per conversation (limits notation).")
 
     @property
     def index_dir(self) -> Path:
         """Folder holding the Chroma store, the chunk manifest and caches."""
         return self.home / "index"
+
+    @property
+    def db_path(self) -> Path:
+        """SQLite file holding conversations."""
+        return self.home / "sessions.sqlite3"
 
     @property
     def docs_dir(self) -> Path:
