@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run chat ingest test eval bench clean
+.PHONY: install run chat serve ingest browser test eval bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -21,10 +21,16 @@ install: $(STAMP)  ## create .venv and install (idempotent)
 ingest: install
 	$(BIN)/advisor ingest
 
-run: ingest  ## install, build the index, start the terminal chat
+run: ingest  ## install, build the index, start the web app and API (prints the URL)
+	$(BIN)/advisor serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+chat: ingest  ## the terminal chat
 	$(BIN)/advisor chat
 
-test: install  ## install test dependencies, run the gated eval suite, then every test
+browser:  ## Debian's Chromium for the browser tests (never a downloaded browser)
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: browser tests will be skipped"
+
+test: install browser  ## install test dependencies, run the gated eval suite, then every test
 	$(BIN)/advisor eval
 	$(BIN)/python -m pytest -p no:cacheprovider
 

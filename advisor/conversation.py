@@ -129,6 +129,20 @@ class Advisor:
                 return self._next(conv, notice, not_understood=True)
         return self._next(conv, notice, force=force, learned=learned["facts"])
 
+    def correct(self, conv: Conversation, fact: str, value: object) -> Reply:
+        """Apply a founder's correction to one fact (None = forget it) and recompute the advice."""
+        if fact not in Profile.fact_ids():
+            return self._error(conv, f"There is no fact called '{fact}'.")
+        if value is None:
+            setattr(conv.profile, fact, type(conv.profile.fact(fact))())
+        else:
+            try:
+                conv.profile.set(fact, value, "(corrected by you)", "correction", conv.turns)
+            except ValueError:
+                return self._error(conv, f"“{value}” is not a valid value for {self.facts.facts[fact].label}.")
+        conv.turns += 1
+        return self._recommend(conv, None) if conv.recommended else self._next(conv, None, learned=[fact])
+
     # -- learning ----------------------------------------------------------------
     def _learn(self, conv: Conversation, text: str, pending: Question | None) -> dict:
         learned: list[str] = []

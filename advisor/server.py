@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from .conversation import Advisor
 from .schema import Reply
-from .settings import Settings
+from .settings import REPO_ROOT, Settings
 from .store import SessionStore
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,11 @@ class RateLimits:
             raise HTTPException(429, detail=f"Too many requests; try again in {retry} s.", headers={"Retry-After": str(retry)})
 
 
-def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
-    """The FastAPI app over one Advisor and one session store."""
+WIDGET_DIR = REPO_ROOT / "ui" / "widget"
+
+
+def create_app(settings: Settings, advisor: Advisor | None = None, with_ui: bool = True) -> FastAPI:
+    """The FastAPI app over one Advisor and one session store; the Gradio app is mounted at / unless with_ui is False."""
     advisor = advisor or Advisor(settings)
     store = SessionStore(settings.db_path)
     limits = RateLimits(settings)
@@ -127,4 +130,18 @@ def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
         conversation(session_id)
         return Transcript(session_id=session_id, turns=store.transcript(session_id))
 
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> FileResponse:
+        return FileResponse(WIDGET_DIR / "widget.js", media_type="application/javascript")
+
+    @app.get("/demo", include_in_schema=False)
+    def demo() -> FileResponse:
+        return FileResponse(WIDGET_DIR / "demo.html", media_type="text/html")
+
+    if with_ui:
+        import gradio as gr
+
+        from ui.gradio_app import create_app as create_ui
+
+        app = gr.mount_gradio_app(app, create_ui(advisor, store), path="/")
     return app

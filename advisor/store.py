@@ -60,6 +60,12 @@ class SessionStore:
             rows = self._db.execute("SELECT seq, created, user_text, reply, feedback FROM turns WHERE session_id = ? ORDER BY seq", (sid,)).fetchall()
         return [{"seq": s, "created": c, "user": u, "reply": json.loads(r), "feedback": f} for s, c, u, r, f in rows]
 
+    def feedback(self, sid: str, message_index: int, verdict: str) -> None:
+        """Save a thumbs up/down on an advisor message (index in the chat, counting the greeting)."""
+        with self._lock:
+            seq = max(1, (int(message_index) + 1) // 2)
+            self._db.execute("UPDATE turns SET feedback = ? WHERE session_id = ? AND seq = ?", (verdict, sid, seq))
+
     def close(self) -> None:
         """Close the database."""
         self._db.close()

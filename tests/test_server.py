@@ -15,7 +15,7 @@ SITE = "https://consultancy.example"
 def make_client(advisor, tmp_path):
     def make(**overrides) -> TestClient:
         settings = Settings(home=tmp_path / "home", allowed_origins=[SITE], **overrides)
-        return TestClient(create_app(settings, advisor))
+        return TestClient(create_app(settings, advisor, with_ui=False))
     return make
 
 
@@ -90,10 +90,10 @@ def test_size_caps_and_bad_bodies(make_client):
 
 def test_restart_keeps_conversations(advisor, tmp_path):
     settings = Settings(home=tmp_path / "home")
-    first = TestClient(create_app(settings, advisor))
+    first = TestClient(create_app(settings, advisor, with_ui=False))
     sid = first.post("/api/sessions").json()["session_id"]
     first.post(f"/api/sessions/{sid}/messages", json={"text": "Nobody knows we exist and the pipeline is empty"})
-    second = TestClient(create_app(settings, advisor))
+    second = TestClient(create_app(settings, advisor, with_ui=False))
     assert len(second.get(f"/api/sessions/{sid}").json()["turns"]) == 1
     reply = second.post(f"/api/sessions/{sid}/messages", json={"text": "just tell me"}).json()
     assert reply["recommendation"]["role"] == "fractional_cmo"

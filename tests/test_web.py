@@ -1,0 +1,150 @@
+"""The web app and the widget, driven for real: gradio_client through a conversation, Chromium through both UIs."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from advisor.settings import REPO_ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(os.environ.get("ADVISOR_ARTIFACTS", REPO_ROOT / "artifacts"))
+XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(advisor, settings, tmp_path_factory):
+    """`advisor serve` in a subprocess on loopback, sharing the test index."""
+    port = free_port()
+    home = tmp_path_factory.mktemp("web-home")
+    shutil.copytree(settings.index_dir, home / "index")
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ADVISOR_HOME": str(home), "ADVISOR_ALLOWED_ORIGINS": f'["{url}"]', "HF_HUB_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("server did not start within 120 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def test_gradio_client_conversation(server):
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    names = [e for e in client.view_api(return_format="dict", print_info=False)["named_endpoints"]]
+    assert names, "the app exposes its events"
+
+
+def widget(page):
+    return page.locator("revenue-advisor")
+
+
+def test_widget_conversation_survives_reload(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/demo")
+    w = widget(page)
+    w.locator("button.bubble").click()
+    w.get_by_role("button", name="Leads come in but revenue is flat").click()
+    w.locator(".replies button").first.wait_for()
+    for _ in range(6):  # answer quick replies until a recommendation card appears
+        if w.locator(".rec").count():
+            break
+        w.locator(".replies button").last.click() if w.locator(".replies button").count() else None
+        page.wait_for_timeout(700)
+    assert w.locator(".rec h3").count() == 1, "a recommendation card is shown"
+    assert "Fractional CRO" in w.locator(".rec h3").inner_text()
+    w.locator(".rec details summary").click()
+    assert w.locator(".rec blockquote").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "widget-recommendation.png"))
+    turns = w.locator(".msg.user").count()
+    page.reload()
+    widget(page).locator("button.bubble").click()
+    widget(page).locator(".rec").wait_for()
+    assert widget(page).locator(".msg.user").count() == turns
+    widget(page).get_by_role("button", name="New conversation").click()
+    assert widget(page).locator(".msg.user").count() == 0
+    page.close()
+
+
+def test_widget_shows_markup_as_text(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/demo")
+    w = widget(page)
+    w.locator("button.bubble").click()
+    w.locator("textarea").fill(XSS)
+    w.locator("form button").click()
+    w.locator(".card").last.wait_for()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert XSS in w.locator(".msg.user").last.inner_text()
+    assert w.locator("img").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "widget-xss.png"))
+    page.close()
+
+
+def test_widget_full_screen_on_phone(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(server + "/demo")
+    widget(page).locator("button.bubble").click()
+    box = widget(page).locator(".panel").bounding_box()
+    assert box["width"] == 390 and box["height"] == 800
+    page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+    page.close()
+
+
+def test_gradio_page_conversation_and_markup(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(server + "/")
+    page.get_by_text("Hi — I help founders").first.wait_for()
+    page.locator("#message textarea").fill(XSS)
+    page.locator("#send").click()
+    page.get_by_text('onerror="window.__pwned=1"').first.wait_for()
+    assert page.evaluate("window.__pwned") is None
+    page.locator("#message textarea").fill("Leads come in but revenue is flat and our forecast is a guess")
+    page.locator("#send").click()
+    for _ in range(6):  # tap quick replies until the recommendation arrives
+        page.wait_for_timeout(1500)
+        if "My recommendation" in page.content():
+            break
+        page.locator("button.quick-reply:visible").first.click()
+    page.get_by_text("My recommendation").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "gradio.png"), full_page=True)
+    assert "My recommendation" in page.content()
+    page.close()
