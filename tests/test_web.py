@@ -48,7 +48,11 @@ def server(advisor, settings, tmp_path_factory):
         pytest.fail("server did not start within 120 s")
     yield url
     proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +69,20 @@ def browser():
 
 
 def test_gradio_client_conversation(server):
+    """A whole conversation through the official client: start, describe, answer, recommendation, correction."""
     from gradio_client import Client
 
     client = Client(server + "/", verbose=False)
-    names = [e for e in client.view_api(return_format="dict", print_info=False)["named_endpoints"]]
-    assert names, "the app exposes its events"
+    client.predict(api_name="/start")
+    out = client.predict("Leads come in but revenue is flat and our forecast is a guess", api_name="/send")
+    history = out[1]
+    assert history[-1]["role"] == "assistant" and "annual revenue" in str(history[-1]["content"]).lower()
+    out = client.predict("$10–30M", api_name="/send")
+    assert "My recommendation" in str(out[1][-1]["content"]) and "Fractional CRO" in str(out[1][-1]["content"])
+    assert "Revenue is flat, lumpy or unpredictable" in str(out), "the profile panel lists what was learned"
+    out = client.predict("Preparing for private equity or M&A", "yes", api_name="/correct")
+    last = str(out[1][-1]["content"])
+    assert "updated recommendation" in last and "Full-time CRO" in last
 
 
 def widget(page):

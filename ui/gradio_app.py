@@ -135,12 +135,12 @@ def create_app(advisor: Advisor, store: SessionStore):
                 rules = gr.Markdown()
         outputs = [state, box, chat, *buttons, sources, facts, scores, rules]
         app.load(start, None, outputs)
-        send.click(turn, [box, state], outputs)
-        box.submit(turn, [box, state], outputs)
+        send.click(turn, [box, state], outputs, api_name="send")
+        box.submit(turn, [box, state], outputs, api_name=False)
         for b in buttons:
-            b.click(turn, [b, state], outputs)
-        restart.click(start, [state], outputs)
-        fix.click(correct, [fact_pick, fact_value, state], outputs)
+            b.click(turn, [b, state], outputs, api_name=False)
+        restart.click(start, [state], outputs, api_name="start")
+        fix.click(correct, [fact_pick, fact_value, state], outputs, api_name="correct")
         memo_btn.click(download, [state], memo_btn)
         chat.like(feedback, [state], None)
     return app
