@@ -97,3 +97,12 @@ def test_restart_keeps_conversations(advisor, tmp_path):
     assert len(second.get(f"/api/sessions/{sid}").json()["turns"]) == 1
     reply = second.post(f"/api/sessions/{sid}/messages", json={"text": "just tell me"}).json()
     assert reply["recommendation"]["role"] == "fractional_cmo"
+
+
+def test_feedback_is_saved_with_the_transcript(advisor, tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    client = TestClient(create_app(settings, advisor, with_ui=False))
+    sid = client.post("/api/sessions").json()["session_id"]
+    client.post(f"/api/sessions/{sid}/messages", json={"text": "Nobody knows we exist"})
+    client.app.state.store.feedback(sid, 2, "down")  # chat index 2: the advisor's first answer after the greeting
+    assert client.get(f"/api/sessions/{sid}").json()["turns"][0]["feedback"] == "down"

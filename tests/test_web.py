@@ -161,3 +161,12 @@ def test_gradio_page_conversation_and_markup(server, browser):
     page.screenshot(path=str(ARTIFACTS / "gradio.png"), full_page=True)
     assert "My recommendation" in page.content()
     page.close()
+
+
+def test_gradio_page_fits_a_phone(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "/")
+    page.get_by_text("Hi — I help founders").first.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "gradio-phone.png"), full_page=True)
+    page.close()
