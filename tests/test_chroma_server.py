@@ -1,10 +1,7 @@
 """ADVISOR_CHROMA_URL: the index and retrieval work against a Chroma server on loopback."""
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,13 +10,9 @@ from advisor.index import Index
 from advisor.retrieval import Retriever
 from advisor.settings import REPO_ROOT, Settings
 
+from .conftest import free_port, start_server, stop_server
+
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -27,21 +20,10 @@ def chroma_url(tmp_path_factory):
     if not CHROMA.exists():
         pytest.skip("chroma CLI not installed")
     port = free_port()
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start within 60 s")
+    proc = start_server([str(CHROMA), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host", "127.0.0.1", "--port", str(port)],
+                        port, timeout=60)
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop_server(proc)
 
 
 def test_sync_and_search_against_server(advisor, tmp_path, chroma_url):

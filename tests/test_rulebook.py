@@ -1,7 +1,5 @@
 """The rulebook loads, every quote is verbatim, and broken rulebooks fail with clear messages."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -22,32 +20,21 @@ def test_rulebook_loads_and_covers_every_role_and_article():
     assert len(rb.disagreements) >= 2
 
 
-def _write(tmp_path: Path, corpus_copy: Path, mutate) -> Path:
+def _set_quote(d):
+    d["rules"][0]["quote"]["text"] = d["rules"][0]["quote"]["text"].replace("starved", "hungry")
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (_set_quote, "not found verbatim"),
+    (lambda d: d["rules"][0]["when"].update({"moon_phase": True}), "unknown fact 'moon_phase'"),
+    (lambda d: d["rules"][0].update({"colour": "red"}), "colour"),
+    (lambda d: d["rules"][0]["when"].update({"revenue_musd": True}), "number condition"),
+    (lambda d: d["rules"].append(dict(d["rules"][0])), "duplicate rule ids"),
+], ids=["altered quote", "unknown fact", "extra field", "wrong condition type", "duplicate id"])
+def test_broken_rulebooks_are_rejected_with_a_clear_message(corpus_copy, mutate, message):
     data = yaml.safe_load((corpus_copy / "rulebook.yaml").read_text())
     mutate(data)
     path = corpus_copy / "rulebook.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return path
-
-
-def test_altered_quote_is_rejected(tmp_path, corpus_copy):
-    def mutate(d):
-        d["rules"][0]["quote"]["text"] = d["rules"][0]["quote"]["text"].replace("starved", "hungry")
-    path = _write(tmp_path, corpus_copy, mutate)
-    with pytest.raises(RulebookError, match="not found verbatim"):
-        load_rulebook(path, corpus_copy)
-
-
-def test_unknown_fact_and_extra_field_are_rejected(tmp_path, corpus_copy):
-    path = _write(tmp_path, corpus_copy, lambda d: d["rules"][0]["when"].update({"moon_phase": True}))
-    with pytest.raises(RulebookError, match="unknown fact 'moon_phase'"):
-        load_rulebook(path, corpus_copy)
-    path = _write(tmp_path, corpus_copy, lambda d: d["rules"][0].update({"colour": "red"}))
-    with pytest.raises(RulebookError, match="colour"):
-        load_rulebook(path, corpus_copy)
-
-
-def test_wrong_condition_type_is_rejected(tmp_path, corpus_copy):
-    path = _write(tmp_path, corpus_copy, lambda d: d["rules"][0]["when"].update({"revenue_musd": True}))
-    with pytest.raises(RulebookError, match="number condition"):
+    with pytest.raises(RulebookError, match=message):
         load_rulebook(path, corpus_copy)
