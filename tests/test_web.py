@@ -100,7 +100,7 @@ def test_widget_shows_markup_as_text(server, browser):
     w.locator("button.bubble").click()
     w.locator("textarea").fill(XSS)
     w.locator("form button").click()
-    w.locator(".card").last.wait_for()
+    w.locator(".log > .card").last.wait_for()
     page.wait_for_timeout(500)
     assert page.evaluate("window.__pwned") is None
     assert XSS in w.locator(".msg.user").last.inner_text()
@@ -147,3 +147,35 @@ def test_gradio_page_fits_a_phone(server, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "gradio-phone.png"), full_page=True)
     page.close()
+
+
+def test_widget_is_keyboard_usable(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/demo")
+    w = widget(page)
+    w.locator("button.bubble").focus()
+    page.keyboard.press("Enter")
+    assert w.locator("textarea").evaluate("el => el === el.getRootNode().activeElement")
+    assert w.locator(".log").get_attribute("aria-live") == "polite"
+    assert w.locator("label[for=ra-input]").count() == 1
+    page.keyboard.type("Nobody knows we exist and the pipeline is empty")
+    page.keyboard.press("Enter")
+    w.locator(".log > .card").last.wait_for()
+    page.keyboard.press("Escape")
+    assert w.locator(".panel").is_hidden()
+    assert w.locator("button.bubble").get_attribute("aria-expanded") == "false"
+    page.close()
+
+
+def test_memo_has_the_trace_and_citations(advisor):
+    from advisor.conversation import Conversation
+    from ui.gradio_app import memo
+
+    conv = Conversation()
+    advisor.respond(conv, "Nobody knows we exist and the pipeline is empty")
+    reply = advisor.respond(conv, "just tell me")
+    text = memo(reply, conv, advisor)
+    assert text.startswith("# Revenue leadership recommendation")
+    assert "Fractional CMO" in text and "## Why" in text and "## What I learned" in text
+    assert any(c.quote in text for c in reply.recommendation.citations)
+    assert "001-fractional-cro-vs-fractional-cmo.md" in text
