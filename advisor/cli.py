@@ -166,7 +166,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."), p
     except AdvisorError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"Advisor API on http://{host}:{port}  (OpenAPI docs at /docs)", err=True)
+    typer.echo(f"Advisor running at http://{host}:{port}/  (widget demo: /demo, API docs: /docs)", err=True)
     uvicorn.run(create_app(settings, advisor), host=host, port=port, log_level="info" if verbose else "warning")
 
 
