@@ -11,11 +11,3 @@ class RulebookError(AdvisorError):
 
 class CorpusError(AdvisorError):
     """A corpus document cannot be read or converted."""
-
-
-class SearchIndexError(AdvisorError):
-    """The search index is missing or unusable; run `advisor ingest` to rebuild it."""
-
-
-class InputError(AdvisorError):
-    """A user message cannot be processed (empty, too long, not text)."""

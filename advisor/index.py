@@ -13,14 +13,14 @@ from pydantic import BaseModel, ValidationError
 
 from .corpus import SUPPORTED_SUFFIXES, Chunk, chunk_document, file_sha256, load_document
 from .embeddings import MODEL_NAME, Embedder
-from .errors import CorpusError, SearchIndexError
+from .errors import CorpusError
 from .settings import Settings
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
 log = logging.getLogger(__name__)
-MANIFEST_VERSION = 8
+MANIFEST_VERSION = 9
 
 
 class FileEntry(BaseModel):
@@ -28,7 +28,6 @@ class FileEntry(BaseModel):
 
     sha256: str
     chunk_ids: list[str]
-    vector_ids: list[str] = []
 
 
 class Manifest(BaseModel):
@@ -149,7 +148,7 @@ class Index:
         report = SyncReport()
         if problem is None:
             try:
-                if self.store_count() != sum(len(f.vector_ids) for f in manifest.files.values()):
+                if self.store_count() != len(manifest.chunks):
                     problem = "the vector store does not match the manifest"
             except Exception as exc:  # noqa: BLE001 - any store failure means rebuild
                 problem = f"the vector store cannot be opened ({type(exc).__name__})"
@@ -199,8 +198,8 @@ class Index:
 
     def _delete(self, manifest: Manifest, name: str) -> None:
         entry = manifest.files.pop(name)
-        if entry.vector_ids:
-            self.store.delete(ids=entry.vector_ids)
+        if entry.chunk_ids:
+            self.store.delete(ids=entry.chunk_ids)
         for cid in entry.chunk_ids:
             manifest.chunks.pop(cid, None)
 
@@ -209,7 +208,7 @@ class Index:
         if chunks:
             self.store.add_texts(texts=[c.search_text() for c in chunks],
                                  metadatas=[{"source": c.source, "chunk_id": c.chunk_id} for c in chunks], ids=ids)
-        manifest.files[name] = FileEntry(sha256=digest, chunk_ids=ids, vector_ids=ids)
+        manifest.files[name] = FileEntry(sha256=digest, chunk_ids=ids)
         manifest.chunks.update({c.chunk_id: c for c in chunks})
 
     def add_documents(self, paths: list[Path]) -> list[Path]:
@@ -226,11 +225,3 @@ class Index:
             shutil.copyfile(path, target)
             copied.append(target)
         return copied
-
-
-def require_chunks(index: Index) -> list[Chunk]:
-    """Chunks of the index, or a clear error when there is nothing to search."""
-    chunks = index.chunks()
-    if not chunks:
-        raise SearchIndexError("The index is empty: check ADVISOR_CORPUS_DIR and run `advisor ingest`.")
-    return chunks

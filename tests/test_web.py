@@ -66,11 +66,16 @@ def widget(page):
     return page.locator("revenue-advisor")
 
 
-def test_widget_conversation_survives_reload(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_widget(browser, server, width=1280, height=900):
+    """A fresh visitor on the demo page with the chat panel open."""
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(server + "/demo")
-    w = widget(page)
-    w.locator("button.bubble").click()
+    widget(page).locator("button.bubble").click()
+    return page, widget(page)
+
+
+def test_widget_conversation_survives_reload(server, browser):
+    page, w = open_widget(browser, server)
     w.get_by_role("button", name="Leads come in but revenue is flat").click()
     w.locator(".replies button").first.wait_for()
     for _ in range(6):  # answer quick replies until a recommendation card appears
@@ -94,10 +99,7 @@ def test_widget_conversation_survives_reload(server, browser):
 
 
 def test_widget_shows_markup_as_text(server, browser):
-    page = browser.new_page()
-    page.goto(server + "/demo")
-    w = widget(page)
-    w.locator("button.bubble").click()
+    page, w = open_widget(browser, server)
     w.locator("textarea").fill(XSS)
     w.locator("form button").click()
     w.locator(".log > .card").last.wait_for()
@@ -110,10 +112,8 @@ def test_widget_shows_markup_as_text(server, browser):
 
 
 def test_widget_full_screen_on_phone(server, browser):
-    page = browser.new_page(viewport={"width": 390, "height": 800})
-    page.goto(server + "/demo")
-    widget(page).locator("button.bubble").click()
-    box = widget(page).locator(".panel").bounding_box()
+    page, w = open_widget(browser, server, width=390, height=800)
+    box = w.locator(".panel").bounding_box()
     assert box["width"] == 390 and box["height"] == 800
     page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
     page.close()
