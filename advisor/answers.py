@@ -80,7 +80,7 @@ class Quoter:
         return out
 
     @cached_property
-    def _matrix(self) -> np.ndarray:
+    def passage_matrix(self) -> np.ndarray:
         texts = [p.quote if not p.context else f"{p.context} {p.quote}" for p in self.passages]
         return self.embedder.encode_cached(texts, self.cache_dir, "passages")
 
@@ -93,7 +93,7 @@ class Quoter:
         wanted = [ans for ask, ans in _ANSWER_TYPES if ask.search(question)]
         q = self.embedder.encode([question])[0]
         q_terms = _terms(question)
-        sims = self._matrix @ q
+        sims = self.passage_matrix @ q
         scored = []
         for i, p in enumerate(self.passages):
             if p.chunk_id not in rank or (p.context is None and p.quote.startswith("|")):

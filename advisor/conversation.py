@@ -80,7 +80,7 @@ class Advisor:
         _ = self.rulebook, self.questions, self.retriever.chunks
         self.extractor.extract("warm up")
         _ = self.extractor.stripped_matrix, self.extractor.holds_is_bad
-        _ = self.quoter._matrix
+        _ = self.quoter.passage_matrix
 
     # -- one turn ----------------------------------------------------------------
     def greet(self, conv: Conversation) -> Reply:

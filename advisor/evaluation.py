@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from .answers import ANSWER_POOL
 from .conversation import Advisor, Conversation
@@ -15,12 +15,8 @@ from .corpus import load_document, normalize
 from .decision import decide
 from .facts import load_yaml_model
 from .questions import NOT_SURE
-from .rulebook import RoleId
+from .rulebook import RoleId, Strict
 from .schema import Reply
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Scenario(Strict):

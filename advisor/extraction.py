@@ -16,7 +16,6 @@ from .profile import Profile
 
 MATCH_THRESHOLD = 0.56
 CHOICE_THRESHOLD = 0.75  # choice facts (business model) also have keywords; their phrasings alone must match closely
-MARGIN = 0.0
 NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|without|cannot)\b|n['’]t\b", re.I)
 _CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor|no)\b", "")]
 # "X isn't the problem", "that's not where we struggle": the symptom is denied whatever it matched.
@@ -136,15 +135,16 @@ class Extractor:
         revenue = parse_revenue(text, expecting_revenue)
         if revenue:
             found["revenue_musd"] = Extracted(fact="revenue_musd", value=revenue[0], text=revenue[1], score=1.0)
+        parts = clauses(text)
         for fact, patterns in _KEYWORDS.items():
             for pattern, value in patterns:
                 if m := pattern.search(text):
-                    sentence = next((c for c in clauses(text) if m.group(0).lower() in c.lower()), m.group(0))
-                    if fact == "pe_or_ma" and negations(sentence) % 2:
+                    sentence = next((c for c in parts if m.group(0).lower() in c.lower()), m.group(0))
+                    if isinstance(value, bool) and negations(sentence) % 2:
                         value = not value
                     found.setdefault(fact, Extracted(fact=fact, value=value, text=sentence, score=0.99))
                     break
-        cands = [c for c in clauses(text) if len(c) >= 6]
+        cands = [c for c in parts if len(c) >= 6]
         if not cands:
             return list(found.values())
         sims = self.embedder.encode([_INTERJECTION.sub("", c) or c for c in cands]) @ self.matrix.T
@@ -154,8 +154,7 @@ class Extractor:
             j = next((k for k in order[:5] if Profile.fact_kind(self.examples[k][0]) != "choice" or sims[i, k] >= CHOICE_THRESHOLD), order[0])
             score = float(sims[i, j])
             fact = self.examples[j][0]
-            rival = next((float(sims[i, k]) for k in order if k != j and self.examples[k][0] != fact), 0.0)
-            if score < (CHOICE_THRESHOLD if Profile.fact_kind(fact) == "choice" else MATCH_THRESHOLD) or score - rival < MARGIN:
+            if score < (CHOICE_THRESHOLD if Profile.fact_kind(fact) == "choice" else MATCH_THRESHOLD):
                 if not (_DENIAL.search(cand) and score >= 0.5):
                     continue
             if revenue and revenue[1] in cand and score < 0.8:
