@@ -187,7 +187,9 @@ def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc
     m = report["metrics"]
-    typer.echo(f"decision accuracy {m['decision_accuracy']:.1%} over {m['cases']} cases; paraphrase consistency {m['paraphrase_consistency']:.1%}; "
+    typer.echo(f"decision accuracy {m['decision_accuracy']:.1%} over {m['cases'] - m['holdout_cases']} development cases "
+               f"(held out: {m['holdout_accuracy']:.1%} of {m['holdout_cases']}; role alone, all cases: {m['role_accuracy']:.1%}); "
+               f"paraphrase consistency {m['paraphrase_consistency']:.1%} (held out: {m['holdout_consistency']:.1%}); "
                f"recall@5 {m['recall_at_5']}; MRR {m['mrr']}; factual {m['factual_accuracy']:.1%}; "
                f"invalid citations {m['invalid_citations']}; repeated questions {m['repeated_questions']}; "
                f"questions median {m['questions_median']}, max {m['max_questions']}")
@@ -195,7 +197,8 @@ def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md
     if m["rules_unexercised"]:
         typer.echo(f"rules no scenario exercises: {', '.join(m['rules_unexercised'])}")
     for case in report["failed_cases"]:
-        typer.echo(f"  case {case['case_id']}: expected {case['expected'] or 'none'}, got {case['got']}", err=True)
+        why = f"; did not cite {', '.join(case['missing_citations'])}" if case["missing_citations"] else ""
+        typer.echo(f"  case {case['case_id']} ({case['kind']}): expected {case['expected'] or 'none'}, got {case['got']}{why}", err=True)
     for q in report["failed_questions"]:
         typer.echo(f"  question {q['id']}: expected {q['expected']}, cited {q['sources']}", err=True)
     for reason in reasons:

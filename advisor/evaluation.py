@@ -4,134 +4,17 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, Field, model_validator
 
 from .answers import ANSWER_POOL
 from .conversation import Advisor, Conversation
 from .corpus import load_document, normalize
 from .decision import decide
-from .facts import load_yaml_model
+from .eval_data import CaseResult, FactQuestion, FactResult, Limits, Scenario
 from .questions import NOT_SURE
-from .rulebook import RoleId, Strict
 from .schema import Reply
 
-
-class Scenario(Strict):
-    """A conversation and the documented outcome it must reach."""
-
-    id: str
-    kind: str
-    rules: list[str]
-    expect: list[RoleId]
-    cite: list[str] = []
-    answers: dict[str, str] = {}
-    messages: list[str] = Field(min_length=1)
-    followups: list[str] = []
-
-
-class ScenarioFile(Strict):
-    scenarios: list[Scenario]
-
-    @model_validator(mode="after")
-    def _unique(self) -> "ScenarioFile":
-        ids = [s.id for s in self.scenarios]
-        if len(ids) != len(set(ids)):
-            raise ValueError("scenario ids must be unique")
-        return self
-
-
-class Relevant(Strict):
-    source: str
-    contains: str
-
-
-class FactQuestion(Strict):
-    """A direct question, the figure the articles give, and the passages that answer it."""
-
-    id: str
-    question: str
-    figures: list[str] = Field(min_length=1)
-    source: str
-    relevant: list[Relevant] = Field(min_length=1)
-
-
-class FactQuestionFile(Strict):
-    questions: list[FactQuestion]
-
-
-class Limits(Strict):
-    decision_accuracy: float
-    paraphrase_consistency: float
-    invalid_citations: int
-    unsupported_citations: int
-    repeated_questions: int
-    max_questions: int
-    recall_at_5: float
-    factual_accuracy: float
-    missing_citations: int
-
-
-class Thresholds(Strict):
-    """Gates the run must pass, and the targets it is measured against."""
-
-    gates: Limits
-    targets: Limits
-
-
-class CaseResult(BaseModel):
-    """What one scenario case expected and what came back."""
-
-    case_id: str
-    group: str
-    kind: str
-    message: str
-    expected: list[str]
-    got: str | None
-    ok: bool
-    questions: list[str] = []
-    repeated: list[str] = []
-    fired: list[str] = []
-    invalid_citations: list[str] = []
-    unsupported_citations: list[str] = []
-    missing_citations: list[str] = []
-    transcript: list[dict[str, Any]] = []
-
-
-class FactResult(BaseModel):
-    """One factual question: the figure found or not, and the sources cited."""
-
-    id: str
-    question: str
-    expected: list[str]
-    ok: bool
-    sources: list[str]
-    reply: str
-    invalid_citations: list[str] = []
-    unsupported_citations: list[str] = []
-
-
-def load_scenarios(folder: Path, advisor: Advisor) -> list[Scenario]:
-    """Scenarios, checked against the rulebook and the question bank."""
-    scenarios = load_yaml_model(folder / "scenarios.yaml", ScenarioFile).scenarios
-    rules = {r.id for r in advisor.rulebook.rules}
-    questions = {q.id: q for q in advisor.questions.questions}
-    for s in scenarios:
-        if unknown := set(s.rules) - rules:
-            raise ValueError(f"scenario {s.id}: unknown rules {sorted(unknown)}")
-        for qid, answer in s.answers.items():
-            if qid not in questions:
-                raise ValueError(f"scenario {s.id}: unknown question '{qid}'")
-            if answer not in [o.label for o in questions[qid].options] + [NOT_SURE]:
-                raise ValueError(f"scenario {s.id}: '{answer}' is not an option of question '{qid}'")
-    return scenarios
-
-
-def cases(scenarios: list[Scenario]) -> list[tuple[str, Scenario, str]]:
-    """(case id, scenario, first message) for every message variant."""
-    return [(s.id if i == 0 else f"{s.id}~p{i}", s, m) for s in scenarios for i, m in enumerate(s.messages)]
+HOLDOUT = "holdout"  # scenarios written before a round of tuning and never tuned on: they measure generalization
 
 
 class Checker:
@@ -188,18 +71,19 @@ def run_case(advisor: Advisor, checker: Checker, case_id: str, scenario: Scenari
     final = recs[-1].recommendation if recs else None
     got = final.role if final else None
     if scenario.expect:
-        ok = got in scenario.expect
+        role_ok = got in scenario.expect
     else:
-        ok = got is None and all(r.kind == "off_topic" for _, r in replies[:1])
+        role_ok = got is None and all(r.kind == "off_topic" for _, r in replies[:1])
     missing = [p for p in scenario.cite if final and not any(c.source.startswith(p) for c in final.citations)]
+    ok = role_ok and not missing  # the right role for the documented reason: its article must be cited
     invalid = [x for _, r in replies for x in checker.invalid(r)]
     unsupported = [x for m, r in replies for x in checker.unsupported(r, m)]
     fired = sorted({f.rule_id for f in decide(conv.profile, advisor.rulebook).fired}) if recs else []
     transcript = [{"user": m, "kind": r.kind, "question": r.question.id if r.question else None,
                    "role": r.recommendation.role if r.recommendation else None} for m, r in replies]
     return CaseResult(case_id=case_id, group=scenario.id, kind=scenario.kind, message=message, expected=list(scenario.expect),
-                      got=got, ok=ok, questions=asked, repeated=repeated, fired=fired, invalid_citations=invalid,
-                      unsupported_citations=unsupported, missing_citations=missing if ok else [], transcript=transcript)
+                      got=got, role_ok=role_ok, ok=ok, questions=asked, repeated=repeated, fired=fired, invalid_citations=invalid,
+                      unsupported_citations=unsupported, missing_citations=missing if role_ok else [], transcript=transcript)
 
 
 def run_fact(advisor: Advisor, checker: Checker, q: FactQuestion) -> FactResult:
@@ -245,37 +129,53 @@ def retrieval_scores(advisor: Advisor, questions: list[FactQuestion]) -> dict[st
     return out
 
 
+def consistency(results: list[CaseResult]) -> tuple[float, list[str]]:
+    """Share of scenarios with several messages whose messages all reach the same role, and the ones that do not."""
+    roles: dict[str, set] = defaultdict(set)
+    sizes: Counter = Counter()
+    for r in results:
+        roles[r.group].add(r.got)
+        sizes[r.group] += 1
+    multi = [g for g in roles if sizes[g] > 1]
+    split = sorted(g for g in multi if len(roles[g]) > 1)
+    return (round(1 - len(split) / len(multi), 4) if multi else 1.0), split
+
+
+def share(results: list[CaseResult]) -> float:
+    """Share of cases that passed."""
+    return round(sum(r.ok for r in results) / len(results), 4) if results else 1.0
+
+
 def summarize(results: list[CaseResult], facts: list[FactResult], retrieval: dict, rule_ids: list[str]) -> dict[str, Any]:
-    """Every metric of the run."""
-    decided = [r for r in results if r.expected]
+    """Every metric of the run; decision accuracy and consistency over the development cases, held-out cases apart."""
+    dev = [r for r in results if r.kind != HOLDOUT]
+    held = [r for r in results if r.kind == HOLDOUT]
     per_role: dict[str, list[bool]] = defaultdict(list)
     confusion: dict[str, Counter] = defaultdict(Counter)
     for r in results:
-        key = (r.got if r.ok and r.got in r.expected else r.expected[0]) if r.expected else "none"
+        key = (r.got if r.role_ok and r.got in r.expected else r.expected[0]) if r.expected else "none"
         per_role[key].append(r.ok)
         confusion[key][r.got or "none"] += 1
-    groups: dict[str, set] = defaultdict(set)
-    sizes: Counter = Counter()
-    for r in results:
-        groups[r.group].add(r.got)
-        sizes[r.group] += 1
-    multi = [g for g in groups if sizes[g] > 1]
-    consistent = [g for g in multi if len(groups[g]) == 1]
-    asked = [len(r.questions) for r in decided]
+    dev_consistency, dev_split = consistency(dev)
+    held_consistency, held_split = consistency(held)
+    asked = [len(r.questions) for r in results if r.expected]
     fired = {f for r in results for f in r.fired}
     return {
         "cases": len(results),
-        "scenarios": len(groups),
-        "decision_accuracy": round(sum(r.ok for r in results) / len(results), 4),
+        "holdout_cases": len(held),
+        "scenarios": len({r.group for r in results}),
+        "decision_accuracy": share(dev),
+        "holdout_accuracy": share(held),
+        "role_accuracy": round(sum(r.role_ok for r in results) / len(results), 4),
         "per_role_accuracy": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_role.items())},
-        "accuracy_by_kind": {k: round(sum(r.ok for r in results if r.kind == k) / sum(r.kind == k for r in results), 4)
-                             for k in sorted({r.kind for r in results})},
+        "accuracy_by_kind": {k: share([r for r in results if r.kind == k]) for k in sorted({r.kind for r in results})},
         "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
-        "paraphrase_consistency": round(len(consistent) / len(multi), 4) if multi else 1.0,
-        "inconsistent_groups": sorted(set(multi) - set(consistent)),
+        "paraphrase_consistency": dev_consistency,
+        "holdout_consistency": held_consistency,
+        "inconsistent_groups": dev_split + held_split,
         "invalid_citations": sum(len(r.invalid_citations) for r in results) + sum(len(f.invalid_citations) for f in facts),
         "unsupported_citations": sum(len(r.unsupported_citations) for r in results) + sum(len(f.unsupported_citations) for f in facts),
-        "missing_citations": sum(len(r.missing_citations) for r in results),
+        "missing_citations": sum(len(r.missing_citations) for r in dev),
         "repeated_questions": sum(len(r.repeated) for r in results),
         "questions_median": statistics.median(asked) if asked else 0,
         "max_questions": max(asked) if asked else 0,
@@ -289,7 +189,7 @@ def summarize(results: list[CaseResult], facts: list[FactResult], retrieval: dic
     }
 
 
-HIGHER_IS_BETTER = ("decision_accuracy", "paraphrase_consistency", "recall_at_5", "factual_accuracy")
+HIGHER_IS_BETTER = ("decision_accuracy", "paraphrase_consistency", "holdout_accuracy", "holdout_consistency", "recall_at_5", "factual_accuracy")
 LOWER_IS_BETTER = ("invalid_citations", "unsupported_citations", "repeated_questions", "max_questions", "missing_citations")
 
 

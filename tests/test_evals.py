@@ -1,6 +1,7 @@
 """The eval data files are valid and the gate logic fails runs that regress."""
 
-from advisor.evaluation import Limits, cases, failures, load_scenarios, qrels_for, FactQuestionFile
+from advisor.eval_data import FactQuestionFile, Limits, cases, load_scenarios
+from advisor.evaluation import failures, qrels_for
 from advisor.facts import load_yaml_model
 from advisor.settings import REPO_ROOT
 
@@ -27,9 +28,9 @@ def test_factual_questions_resolve_to_chunks(advisor):
 
 
 def test_gates_and_baseline():
-    gates = Limits(decision_accuracy=0.9, paraphrase_consistency=0.9, invalid_citations=0, unsupported_citations=0, repeated_questions=0,
+    gates = Limits(decision_accuracy=0.9, paraphrase_consistency=0.9, holdout_accuracy=0.5, holdout_consistency=0.5, invalid_citations=0, unsupported_citations=0, repeated_questions=0,
                    max_questions=6, recall_at_5=0.8, factual_accuracy=0.8, missing_citations=2)
-    good = dict(decision_accuracy=0.95, paraphrase_consistency=0.95, invalid_citations=0, unsupported_citations=0, repeated_questions=0,
+    good = dict(decision_accuracy=0.95, paraphrase_consistency=0.95, holdout_accuracy=0.6, holdout_consistency=0.6, invalid_citations=0, unsupported_citations=0, repeated_questions=0,
                 max_questions=4, recall_at_5=0.85, factual_accuracy=0.85, missing_citations=1)
     assert failures(good, gates, None) == []
     assert failures({**good, "repeated_questions": 1}, gates, None) == ["repeated_questions 1 is above the gate 0"]
