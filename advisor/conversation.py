@@ -157,7 +157,8 @@ class Advisor:
                 learned.append(fact)
         tapped = option is not None and text.strip().lower().rstrip(".!") in {NOT_SURE.lower()} | {o.label.lower() for o in pending.options}
         if not tapped:  # a tapped quick reply says all it means; anything typed may say more
-            for e in self.extractor.extract(text, expecting_revenue=bool(pending and "revenue_musd" in pending.facts)):
+            asked = frozenset(pending.facts) if pending else frozenset()
+            for e in self.extractor.extract(text, expecting_revenue="revenue_musd" in asked, prefer=asked):
                 if e.fact not in learned:
                     conv.profile.set(e.fact, e.value, e.text, "message", conv.turns)
                     learned.append(e.fact)

@@ -15,6 +15,7 @@ from .facts import FactBook
 from .profile import Profile
 
 MATCH_THRESHOLD = 0.56
+PREFER_MARGIN = 0.03  # how much closer another fact must be to beat the fact of the question just asked
 CHOICE_THRESHOLD = 0.75  # choice facts (business model) also have keywords; their phrasings alone must match closely
 NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|nobody|nothing|none|without|cannot)\b|n['’]t\b", re.I)
 _CONTRACTIONS = [(r"\bcan['’]t\b", "can"), (r"\bwon['’]t\b", "will"), (r"\bcannot\b", "can"), (r"n['’]t\b", ""), (r"\b(?:not|never|neither|nor|no)\b", "")]
@@ -29,7 +30,7 @@ _BAD = frozenset("""poor bad terrible awful weak thin empty starved scarce dry t
     plateau lumpy unpredictable unreliable guess wrong broken mess messy chaos chaotic lose losing lost loses invisible unknown struggle struggles
     struggling slow slowly forever junk garbage confusing confuses confused unclear ghost miss misses missing blame blames silos siloed fail fails
     failing lack lacking shortage nowhere worse worst cliff tight limited constrained bootstrapped shoestring cancel cancelling canceling leave
-    leaving quit ad hoc improvised suffering suffer suffers hurting declining decline worse idle waiting wait churn churning""".split())
+    leaving quit ad hoc improvised suffering suffer suffers hurting declining decline worse idle waiting wait churn churning zero nil refuses refused""".split())
 _UP = frozenset("rising rise rises climbing climb increasing increase increases growing grows up higher high more".split())
 _DOWN = frozenset("falling fall falls dropping drop drops down decreasing decrease lower low less fewer slipping shrinking".split())
 # "closing isn't the problem, lead generation is" → "… isn't the problem; lead generation is the problem"
@@ -67,7 +68,7 @@ def clauses(text: str) -> list[str]:
         sentence = sentence.strip(" ,:")
         if not sentence:
             continue
-        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=(?:we|i|i'm|i'd|it|it's|they|our|my|nobody|no one|everyone|there)\b|(?:\S+\s+){0,4}(?:is|are|was|were|keep|keeps|have|has|had|can|can't|cannot|don't|doesn't|do|does|did|will|won't|isn't|aren't|never|still|just)\b)|\s+(?:with|since|plus)\s+(?=\S+\s+\S+)|\s+on an?\s+(?=\S+)|\s+as\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
+        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=(?:an?|the)\s+\w+\s+(?:problem|issue)\b)|\s+and\s+(?=(?:we|i|i'm|i'd|it|it's|they|our|my|nobody|no one|everyone|there)\b|(?:\S+\s+){0,4}(?:is|are|was|were|keep|keeps|have|has|had|can|can't|cannot|don't|doesn't|do|does|did|will|won't|isn't|aren't|never|still|just)\b)|\s+(?:with|since|plus)\s+(?=\S+\s+\S+)|\s+on an?\s+(?=\S+)|\s+as\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
         parts = [p.strip(" ,") for p in parts if p and len(p.split()) >= 2]
         if len(parts) > 1:
             out += parts
@@ -129,8 +130,11 @@ class Extractor:
         """Embeddings of the (negation-stripped) example phrasings, cached on disk by content hash."""
         return self.embedder.encode_cached([p for _, _, p, _ in self.examples], self.cache_dir, "examples")
 
-    def extract(self, text: str, expecting_revenue: bool = False) -> list[Extracted]:
-        """Facts stated in the text, at most one value per fact (the best-matching clause wins)."""
+    def extract(self, text: str, expecting_revenue: bool = False, prefer: frozenset[str] = frozenset()) -> list[Extracted]:
+        """Facts stated in the text, at most one value per fact (the best-matching clause wins).
+
+        `prefer` names the facts of the question just asked: a clause about one of them wins a near tie.
+        """
         found: dict[str, Extracted] = {}
         revenue = parse_revenue(text, expecting_revenue)
         if revenue:
@@ -152,6 +156,7 @@ class Extractor:
             order = [int(k) for k in np.argsort(-sims[i])]
             # the best example whose fact accepts it (choice facts need a closer match than yes/no facts)
             j = next((k for k in order[:5] if Profile.fact_kind(self.examples[k][0]) != "choice" or sims[i, k] >= CHOICE_THRESHOLD), order[0])
+            j = next((k for k in order[:5] if self.examples[k][0] in prefer and sims[i, k] >= sims[i, j] - PREFER_MARGIN), j)
             score = float(sims[i, j])
             fact = self.examples[j][0]
             if score < (CHOICE_THRESHOLD if Profile.fact_kind(fact) == "choice" else MATCH_THRESHOLD):
@@ -176,7 +181,7 @@ class Extractor:
 
     def _state(self, fact: str, text: str) -> int:
         """Lexicon score of a text for a fact: > 0 reads as a good state, < 0 as a bad one (before negation)."""
-        words = re.findall(r"[a-z]+", re.sub(r"\b(close|closing|win|conversion)\s+rates?\b", "rate", text.lower()))
+        words = re.findall(r"[a-z]+", re.sub(r"\b(?:close|closing|win|conversion)\s+rates?\b|\bclose to\b", "rate", text.lower()))
         spec = self.facts.facts[fact]
         rising = spec.rising_means
         if rising and any(w.rstrip("s") in spec.inverse_subjects for w in words):
