@@ -47,12 +47,18 @@ class Retriever:
         return {c.chunk_id: c for c in self.index.chunks()}
 
     @cached_property
+    def _stemmer(self):
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+
+    @cached_property
     def _bm25(self):
         import bm25s
 
         ids = list(self.chunks)
         model = bm25s.BM25()
-        model.index(bm25s.tokenize([self.chunks[i].search_text() for i in ids], stopwords="en", show_progress=False), show_progress=False)
+        model.index(bm25s.tokenize([self.chunks[i].search_text(with_title=True) for i in ids], stopwords="en", stemmer=self._stemmer, show_progress=False), show_progress=False)
         return model, ids
 
     def bm25(self, query: str, k: int) -> list[str]:
@@ -60,7 +66,7 @@ class Retriever:
         import bm25s
 
         model, ids = self._bm25
-        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
         if not tokens.vocab:
             return []
         docs, scores = model.retrieve(tokens, k=min(k, len(ids)), show_progress=False)
