@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import BaseModel
 
@@ -12,18 +13,34 @@ from . import intent
 from .answers import Quoter, disagreements_for
 from .decision import Decision, confidence, confidence_label, decide, what_would_change, MIN_SCORE
 from .embeddings import Embedder
+from .guard import Rejected
 from .extraction import Extractor
 from .facts import FactBook, load_facts
 from .index import Index
 from .profile import Profile
-from .prompts import Prompts
+from .prompts import Prompts, as_data
 from .questions import NOT_SURE, Question, QuestionBank, choose_question, load_questions
 from .retrieval import Retriever
 from .rulebook import Rulebook, load_rulebook
 from .schema import AlternativeOut, Citation, DisagreementOut, QuestionOut, Reason, RecommendationOut, Reply, SourceSide
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from .llm import LLM
+
 log = logging.getLogger(__name__)
+SURE_SCORE = 0.8  # an offline match this close is kept when the model reads the same fact differently
+RELEVANCE = 0.45  # a model-read fact must quote words at least this close to one of the fact's phrasings
+Event = tuple[str, Any]  # ("delta", text) | ("replace", text) | ("reply", Reply)
+
+
+def pieces(text: str, words: int = 8) -> Iterator[str]:
+    """A template reply cut into a few words at a time, for streaming."""
+    parts = text.split(" ")
+    for i in range(0, len(parts), words):
+        yield " ".join(parts[i:i + words]) + (" " if i + words < len(parts) else "")
 
 
 class Conversation(BaseModel):
@@ -39,9 +56,10 @@ class Conversation(BaseModel):
 class Advisor:
     """The core object: rulebook, questions, extractor and retriever, built lazily from settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, chat_model: "BaseChatModel | None" = None) -> None:
         self.settings = settings
         self.embedder = Embedder()
+        self._chat_model = chat_model
 
     @cached_property
     def rulebook(self) -> Rulebook:
@@ -75,9 +93,23 @@ class Advisor:
     def quoter(self) -> Quoter:
         return Quoter(self.retriever, self.embedder, self.settings.index_dir)
 
+    @cached_property
+    def llm(self) -> "LLM | None":
+        """The language model behind the guard: the one passed in, else ADVISOR_BACKEND's (None offline)."""
+        from .backends import get_backend
+
+        chat = self._chat_model or get_backend(self.settings).chat_model()
+        if chat is None:
+            return None
+        from .guard import Guard
+        from .llm import LLM
+
+        name = self.settings.llm_model or (self.settings.llm_path.name if self.settings.llm_path else "")
+        return LLM(chat, self.prompts, Guard(self.rulebook), self.facts, self.settings.llm_timeout, name=name)
+
     def warm_up(self) -> None:
         """Load the model, data files, index and embedding caches so the first reply is fast."""
-        _ = self.rulebook, self.questions, self.retriever.chunks
+        _ = self.rulebook, self.questions, self.retriever.chunks, self.llm
         self.extractor.extract("warm up")
         _ = self.extractor.stripped_matrix, self.extractor.holds_is_bad
         _ = self.quoter.passage_matrix
@@ -91,7 +123,43 @@ class Advisor:
         return Reply(reply=self.prompts.render("greeting"), kind="greeting", question=self._question_out(q), profile=self.profile_out(conv))
 
     def respond(self, conv: Conversation, text: str) -> Reply:
-        """Process one message: learn facts, answer questions, then ask or recommend."""
+        """Process one message and return the finished reply (worded by the model if one is set and passes the guard)."""
+        reply = self.turn(conv, text)
+        for event, value in self.word(conv, reply, text):
+            if event == "reply":
+                reply = value
+        return reply
+
+    def word(self, conv: Conversation, reply: Reply, text: str) -> Iterator[Event]:
+        """Stream a finished turn: ("delta", text)…, ("replace", offline text) if the model fails midway, ("reply", Reply)."""
+        if self.llm is None or reply.kind not in ("recommendation", "answer") or not reply.citations:
+            yield from (("delta", p) for p in pieces(reply.reply))
+            yield "reply", reply
+            return
+        body = reply.reply[: len(reply.reply) - len(reply.tail)].strip() if reply.tail else reply.reply
+        role = reply.recommendation.role if reply.recommendation else conv.recommended
+        context = ({"role_title": self.rulebook.role(role).title, "draft": body} if reply.recommendation
+                   else {"question": as_data(text)})
+        shown: list[str] = []
+        try:
+            for sentence in self.llm.word("llm_reword" if reply.recommendation else "llm_answer", role, reply.recommendation is not None,
+                                          reply.citations, **context):
+                shown.append(sentence)
+                yield "delta", sentence
+        except Rejected:
+            if shown:
+                yield "replace", reply.reply
+            else:
+                yield from (("delta", p) for p in pieces(reply.reply))
+            yield "reply", reply
+            return
+        text_out = "".join(shown).strip() + (f"\n\n{reply.tail}" if reply.tail else "")
+        if reply.tail:
+            yield "delta", f"\n\n{reply.tail}"
+        yield "reply", reply.model_copy(update={"reply": text_out, "wording": "model"})
+
+    def turn(self, conv: Conversation, text: str) -> Reply:
+        """Process one message with the offline engine: learn facts, answer questions, then ask or recommend."""
         text = intent.clean(text if isinstance(text, str) else "")
         if not text:
             return self._error(conv, "I didn't receive any text — type a message describing your revenue situation.")
@@ -158,11 +226,34 @@ class Advisor:
         tapped = option is not None and text.strip().lower().rstrip(".!") in {NOT_SURE.lower()} | {o.label.lower() for o in pending.options}
         if not tapped:  # a tapped quick reply says all it means; anything typed may say more
             asked = frozenset(pending.facts) if pending else frozenset()
-            for e in self.extractor.extract(text, expecting_revenue="revenue_musd" in asked, prefer=asked):
+            offline = self.extractor.extract(text, expecting_revenue="revenue_musd" in asked, prefer=asked)
+            for e in offline:
                 if e.fact not in learned:
                     conv.profile.set(e.fact, e.value, e.text, "message", conv.turns)
                     learned.append(e.fact)
+            if self.llm is not None:
+                learned += self._learn_from_model(conv, text, pending, {e.fact: e for e in offline}, set(learned))
         return {"facts": learned, "answered": option is not None}
+
+    def _learn_from_model(self, conv: Conversation, text: str, pending: Question | None, offline: dict, taken: set[str]) -> list[str]:
+        """Merge the model's reading: it adds facts the offline extractor missed, and wins only where that one was unsure."""
+        learned = []
+        for mf in self.llm.extract(text, asked=pending.text if pending else None):
+            value = mf.value
+            if self.extractor.relevance(mf.fact, mf.quote) < RELEVANCE:
+                self.llm.stats.count("extraction fact", "unrelated quote")
+                continue
+            if isinstance(value, bool) and (sure := self.extractor.sure_polarity(mf.fact, mf.quote)) is not None and sure != value:
+                self.llm.stats.count("extraction fact", "polarity overruled")
+                value = sure  # the offline reading of negation and state words stands where it is sure
+            mine = offline.get(mf.fact)
+            if mine is not None and (mine.value == value or mine.score >= SURE_SCORE):
+                continue
+            if mf.fact in taken and mine is None:
+                continue  # set by the quick reply just chosen
+            conv.profile.set(mf.fact, value, mf.quote, "model", conv.turns)
+            learned.append(mf.fact)
+        return learned
 
     @staticmethod
     def _match_option(q: Question, text: str):
@@ -220,13 +311,13 @@ class Advisor:
         conv.recommended = d.top
         supports = [r for r in rec.reasons if r.effect == "supports" and r.role == d.top][:5]
         against = [r for r in rec.reasons if r.effect == "argues against" and r.role == d.runner_up][:2]
-        body = self.prompts.render(
-            "recommendation", updated=updated, title=rec.title,
-            description=rec.description, confidence_label=rec.confidence_label, supports=supports, against=against,
-            runner_up_title=rec.runner_up["title"], changes=rec.what_would_change, disagreements=rec.disagreements,
-            known_count=len(conv.profile.known()), unknown_count=rec.confidence_label != "high",
-        )
-        return Reply(reply=body, kind="recommendation", recommendation=rec, citations=rec.citations, profile=self.profile_out(conv), notice=notice)
+        body = self.prompts.render("recommendation", updated=updated, title=rec.title, description=rec.description,
+                                   confidence_label=rec.confidence_label, supports=supports, against=against, runner_up_title=rec.runner_up["title"])
+        tail = self.prompts.render("recommendation_tail", runner_up_title=rec.runner_up["title"], changes=rec.what_would_change,
+                                   disagreements=rec.disagreements, known_count=len(conv.profile.known()),
+                                   unknown_count=rec.confidence_label != "high")
+        return Reply(reply=f"{body}\n\n{tail}", tail=tail, kind="recommendation", recommendation=rec, citations=rec.citations,
+                     profile=self.profile_out(conv), notice=notice)
 
     def recommendation(self, profile: Profile, d: Decision) -> RecommendationOut:
         """The structured recommendation: role, confidence, cited reasons, runner-up, what would change."""
@@ -272,8 +363,9 @@ class Advisor:
             citations += [self.quoter.citation(s.quote) for s in d.sides]
         citations = list({(c.source, c.quote): c for c in citations}.values())
         q = self.questions.get(conv.pending) if conv.pending else None
-        body = self.prompts.render("answer", passages=passages, disagreements=sides, question=q.text if q else None)
-        return Reply(reply=body, kind="answer", question=self._question_out(q) if q else None, citations=citations,
+        body = self.prompts.render("answer", passages=passages)
+        tail = self.prompts.render("answer_tail", disagreements=sides, question=q.text if q else None)
+        return Reply(reply=f"{body}\n\n{tail}" if tail else body, tail=tail, kind="answer", question=self._question_out(q) if q else None, citations=citations,
                      profile=self.profile_out(conv), notice=notice)
 
     # -- output helpers ----------------------------------------------------------

@@ -11,3 +11,7 @@ class RulebookError(AdvisorError):
 
 class CorpusError(AdvisorError):
     """A corpus document cannot be read or converted."""
+
+
+class BackendError(AdvisorError):
+    """The language-model backend is unknown, misconfigured, or its optional package is missing."""

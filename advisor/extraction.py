@@ -208,14 +208,23 @@ class Extractor:
                 out[fact] = h <= f
         return out
 
+    def sure_polarity(self, fact: str, text: str) -> bool | None:
+        """Whether the text says a yes/no fact holds, when its state words make that clear (None when they don't)."""
+        text = _INTERJECTION.sub("", text) or text
+        state = self._state(fact, strip_negation(text))
+        if not state:
+            return None
+        return ((state < 0) ^ bool(negations(text) % 2)) == self.holds_is_bad[fact]
+
+    def relevance(self, fact: str, text: str) -> float:
+        """How close the text is to the fact's example phrasings (cosine similarity to the nearest one)."""
+        sims = self.embedder.encode([text])[0] @ self.matrix.T
+        return max((float(sims[k]) for k, ex in enumerate(self.examples) if ex[0] == fact), default=0.0)
+
     def _polarity(self, fact: str, cand: str) -> bool:
         """Whether the clause says the fact holds: state words decide (flipped per negation); else the nearest example."""
-        text = _INTERJECTION.sub("", cand) or cand
-        state = self._state(fact, strip_negation(text))
-        if state:
-            bad = (state < 0) ^ bool(negations(text) % 2)
-            return bad == self.holds_is_bad[fact]
-        return self._negated_polarity(fact, cand)
+        sure = self.sure_polarity(fact, cand)
+        return self._negated_polarity(fact, cand) if sure is None else sure
 
     def _negated_polarity(self, fact: str, cand: str) -> bool:
         """Polarity from the nearest example with negations removed on both sides, flipped once per negation."""

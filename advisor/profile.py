@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T")
 BusinessModel = Literal["saas", "consumer", "b2b"]
-Origin = Literal["message", "answer", "correction", "inferred"]
+Origin = Literal["message", "model", "answer", "correction", "inferred"]  # "model": read by the optional language model
 
 
 class Fact(BaseModel, Generic[T]):

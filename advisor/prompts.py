@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
 from .errors import AdvisorError
+
+_DATA_TAGS = re.compile(r"</?\s*(?:founder_message|draft)\s*>", re.I)
+
+
+def as_data(text: str) -> str:
+    """User text made safe to place between a prompt's data tags (any such tags inside it are removed)."""
+    return _DATA_TAGS.sub(" ", text)
 
 
 class Prompts:

@@ -36,6 +36,7 @@ class Role(Strict):
     title: str
     description: str
     quote: Quote
+    aliases: list[str] = []  # regular expressions naming the role in free text (the guard reads model replies with them)
 
 
 class Range(Strict):

@@ -84,3 +84,5 @@ class Reply(BaseModel):
     citations: list[Citation] = []
     profile: dict[str, Any] = {}
     notice: str | None = None
+    wording: Literal["template", "model"] = Field(default="template", description="Who worded the text: the templates, or the guarded model.")
+    tail: str = Field(default="", exclude=True, description="Closing text kept verbatim when a model words the rest.")

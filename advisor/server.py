@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,7 +17,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 
-from .conversation import Advisor
+from .conversation import Advisor, Conversation
 from .schema import Reply
 from .settings import REPO_ROOT, Settings
 from .store import SessionStore
@@ -89,20 +90,29 @@ def create_app(settings: Settings, advisor: Advisor | None = None, with_ui: bool
             raise HTTPException(404, detail="No such conversation; start one with POST /api/sessions.")
         return conv
 
-    def turn(session_id: str, text: str) -> Reply:
+    def turn(session_id: str, text: str) -> tuple[Conversation, Reply]:
+        """The offline turn, saved at once (so a dropped stream loses nothing)."""
         if len(text) > settings.max_message_chars:
             raise HTTPException(413, detail=f"Message too long: {len(text):,} characters (limit {settings.max_message_chars:,}).")
         limits.check(limits.session, f"session:{session_id}")
         with turn_lock:
             conv = conversation(session_id)
-            reply = advisor.respond(conv, text)
+            reply = advisor.turn(conv, text)
             if reply.kind != "error":
                 store.save_turn(session_id, conv, text, reply.model_dump(mode="json"))
-        return reply
+        return conv, reply
+
+    def worded(session_id: str, conv: Conversation, reply: Reply, text: str) -> Iterator[tuple[str, Any]]:
+        """The turn's text as it is worded (by the guarded model, if one is configured); the saved reply follows."""
+        for event, value in advisor.word(conv, reply, text):
+            if event == "reply" and value.wording == "model":
+                store.replace_last_reply(session_id, value.model_dump(mode="json"))
+            yield event, value
 
     @app.get("/healthz")
     def healthz() -> dict:
-        return {"status": "ok"}
+        llm = advisor.llm
+        return {"status": "ok", "backend": settings.backend if llm else "none", "guard": llm.stats.snapshot() if llm else {}}
 
     @app.post("/api/sessions", response_model=NewSession, dependencies=[Depends(client_limit)])
     def new_session() -> NewSession:
@@ -110,18 +120,23 @@ def create_app(settings: Settings, advisor: Advisor | None = None, with_ui: bool
 
     @app.post("/api/sessions/{session_id}/messages", response_model=Reply, dependencies=[Depends(client_limit)])
     def post_message(session_id: str, message: Message) -> Reply:
-        return turn(session_id, message.text)
+        conv, reply = turn(session_id, message.text)
+        for event, value in worded(session_id, conv, reply, message.text):
+            if event == "reply":
+                reply = value
+        return reply
 
     @app.post("/api/sessions/{session_id}/messages/stream", dependencies=[Depends(client_limit)],
               responses={200: {"content": {"text/event-stream": {}}}})
     def stream_message(session_id: str, message: Message) -> StreamingResponse:
-        reply = turn(session_id, message.text)
+        """Server-sent events: `delta` (text to append), `replace` (the model failed a check: show this text instead),
+        then `reply` (the whole reply object)."""
+        conv, reply = turn(session_id, message.text)
 
         def events() -> Iterator[str]:
-            words = reply.reply.split(" ")
-            for i in range(0, len(words), 8):
-                yield f"event: delta\ndata: {json.dumps(' '.join(words[i:i + 8]) + ' ')}\n\n"
-            yield f"event: reply\ndata: {reply.model_dump_json()}\n\n"
+            for event, value in worded(session_id, conv, reply, message.text):
+                data = value.model_dump_json() if event == "reply" else json.dumps(value)
+                yield f"event: {event}\ndata: {data}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default=[], description='Sites that may embed the widget and call the API, e.g. ["https://example.com"].')
     client_rate: str = Field(default="60/minute", description="Requests per client address (limits notation).")
     session_rate: str = Field(default="20/minute", description="Messages per conversation (limits notation).")
+    backend: str = Field(default="none", description="Language model: none (offline, default), openai (any OpenAI-compatible server) or llamacpp.")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama).")
+    llm_model: str | None = Field(default=None, description="Model name on that server, e.g. llama3.2 or gpt-4o-mini.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key, if the server needs one.")
+    llm_path: Path | None = Field(default=None, description="A local GGUF file for the llamacpp backend.")
+    llm_timeout: float = Field(default=20.0, gt=0, le=600, description="Seconds before a model call is abandoned for the offline reply.")
+    llm_max_tokens: int = Field(default=300, ge=16, le=4096, description="Longest model reply, in tokens.")
 
     @property
     def index_dir(self) -> Path:

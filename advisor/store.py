@@ -54,6 +54,12 @@ class SessionStore:
             self._db.execute("UPDATE sessions SET state = ?, updated = ? WHERE id = ?", (conv.model_dump_json(), now, sid))
             self._db.execute("COMMIT")
 
+    def replace_last_reply(self, sid: str, reply: dict[str, Any]) -> None:
+        """Swap the latest turn's reply for its final wording (the model's, once it passed the guard)."""
+        with self._lock:
+            self._db.execute("UPDATE turns SET reply = ? WHERE session_id = ? AND seq = (SELECT MAX(seq) FROM turns WHERE session_id = ?)",
+                             (json.dumps(reply, ensure_ascii=False), sid, sid))
+
     def transcript(self, sid: str) -> list[dict[str, Any]]:
         """Every turn of a conversation, oldest first."""
         with self._lock:

@@ -21,7 +21,7 @@ def make_client(advisor, tmp_path):
 
 def test_conversation_over_the_api(make_client):
     client = make_client()
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "backend": "none", "guard": {}}
     sid = client.post("/api/sessions").json()["session_id"]
     assert len(sid) >= 30
     reply = client.post(f"/api/sessions/{sid}/messages", json={"text": "Leads come in but revenue is flat"}).json()

@@ -59,7 +59,8 @@ def create_app(advisor: Advisor, store: SessionStore):
         options = reply.question.options if reply and reply.question else []
         buttons = [gr.update(value=options[i], visible=True) if i < len(options) else gr.update(visible=False) for i in range(MAX_OPTIONS)]
         cites = reply.citations if reply else []
-        sources = "\n\n".join(f"**{_text(c.title or c.source)}** · `{c.source}`\n\n> {_text(c.quote)}" for c in cites) or "No sources for this reply."
+        sources = "\n\n".join(f"**[{i}] {_text(c.title or c.source)}** · `{c.source}`\n\n> {_text(c.quote)}"
+                                for i, c in enumerate(cites, 1)) or "No sources for this reply."
         facts = [[advisor.facts.facts[f].label, "not sure" if conv.profile.fact(f).not_sure else str(conv.profile.value(f)),
                   conv.profile.fact(f).source_text or ""] for f in Profile.fact_ids()
                  if conv.profile.fact(f).known or conv.profile.fact(f).not_sure]
@@ -71,12 +72,22 @@ def create_app(advisor: Advisor, store: SessionStore):
 
     def turn(text: str, state: dict):
         conv = Conversation.model_validate(state["conv"])
-        reply = advisor.respond(conv, text)
-        history = state["history"] + [{"role": "user", "content": _text(text)}, {"role": "assistant", "content": _reply(reply.reply)}]
+        reply = advisor.turn(conv, text)
         if reply.kind != "error":
             store.save_turn(state["sid"], conv, text, reply.model_dump(mode="json"))
+        asked = state["history"] + [{"role": "user", "content": _text(text)}]
+        shown = ""
+        for event, value in advisor.word(conv, reply, text):
+            if event == "reply":
+                reply = value
+            elif advisor.llm is not None:  # stream the model's checked sentences; template text arrives whole
+                shown = shown + value if event == "delta" else value
+                yield [state, "", *view(None, conv, asked + [{"role": "assistant", "content": _reply(shown)}])]
+        if reply.wording == "model":
+            store.replace_last_reply(state["sid"], reply.model_dump(mode="json"))
+        history = asked + [{"role": "assistant", "content": _reply(reply.reply)}]
         state = {"sid": state["sid"], "conv": conv.model_dump(mode="json"), "history": history, "last": reply.model_dump(mode="json")}
-        return [state, "", *view(reply, conv, history)]
+        yield [state, "", *view(reply, conv, history)]
 
     def start(state: dict | None = None):
         sid = store.create()

@@ -95,9 +95,9 @@
   function citations(list, into) {
     if (!list || !list.length) return;
     var d = el("details"); d.appendChild(el("summary", {}, "Sources (" + list.length + ")"));
-    list.forEach(function (c) {
+    list.forEach(function (c, i) {
       var card = el("div", { "class": "card" });
-      card.appendChild(el("strong", {}, c.title || c.source));
+      card.appendChild(el("strong", {}, "[" + (i + 1) + "] " + (c.title || c.source)));
       card.appendChild(el("blockquote", {}, "“" + c.quote + "”"));
       card.appendChild(el("small", {}, c.source));
       d.appendChild(card);
@@ -138,6 +138,48 @@
     });
   }
 
+  // POST a message and read the server-sent events: "delta" appends text as it is written (checked sentence by
+  // sentence when a language model words the reply), "replace" swaps in the offline text, "reply" is the whole reply.
+  function stream(sid, text) {
+    var path = "/api/sessions/" + encodeURIComponent(sid) + "/messages";
+    var body = JSON.stringify({ text: text });
+    if (!window.ReadableStream || !window.TextDecoder) return api(path, { method: "POST", body: body });
+    return fetch(base + path + "/stream", { method: "POST", headers: { "Content-Type": "application/json" }, body: body }).then(function (r) {
+      if (!r.ok) {
+        return r.json().catch(function () { return {}; }).then(function (b) {
+          var err = new Error(b.detail || ("Request failed (" + r.status + ")")); err.status = r.status; throw err;
+        });
+      }
+      var reader = r.body.getReader(), decoder = new TextDecoder(), buffer = "", live = null, final = null;
+      function handle(block) {
+        var event = "message", data = "";
+        block.split("\n").forEach(function (line) {
+          if (line.indexOf("event: ") === 0) event = line.slice(7);
+          else if (line.indexOf("data: ") === 0) data += line.slice(6);
+        });
+        if (!data) return;
+        var value = JSON.parse(data);
+        if (event === "reply") { final = value; return; }
+        if (!live) { live = say("", "bot"); live.setAttribute("aria-busy", "true"); }
+        live.textContent = (event === "replace" ? "" : live.textContent) + String(value).replace(/\*\*|\*/g, "");
+        scroll();
+      }
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (!chunk.done) buffer += decoder.decode(chunk.value, { stream: true });
+          var blocks = buffer.split("\n\n");
+          buffer = chunk.done ? "" : blocks.pop();
+          blocks.forEach(handle);
+          if (!chunk.done) return pump();
+          if (live) live.remove();
+          if (!final) throw new Error("The reply was cut off; please try again.");
+          return final;
+        });
+      }
+      return pump();
+    });
+  }
+
   function ensureSession() {
     if (sessionId) return Promise.resolve(sessionId);
     return api("/api/sessions", { method: "POST" }).then(function (b) {
@@ -152,9 +194,7 @@
     if (!text || busy) return;
     busy = true; send.disabled = true;
     say(text, "user");
-    ensureSession().then(function (sid) {
-      return api("/api/sessions/" + encodeURIComponent(sid) + "/messages", { method: "POST", body: JSON.stringify({ text: text }) });
-    }).then(render).catch(function (err) {
+    ensureSession().then(function (sid) { return stream(sid, text); }).then(render).catch(function (err) {
       if (err.status === 404) { sessionId = null; try { localStorage.removeItem(KEY); } catch (e) {} }
       say("Sorry — " + err.message, "bot");
     }).then(function () { busy = false; send.disabled = false; input.focus(); });
