@@ -55,8 +55,10 @@ class OpenAIBackend(Backend):
             raise BackendError("ADVISOR_BACKEND=openai needs ADVISOR_LLM_MODEL (e.g. gpt-4o-mini, or llama3.2 on Ollama).")
         openai = _require("langchain_openai", "openai")
         key = s.llm_api_key.get_secret_value() if s.llm_api_key else "not-needed"  # local servers accept any key
+        # `max_tokens` goes in the body as is: langchain-openai would send `max_completion_tokens`, which llama.cpp's
+        # server and older OpenAI-compatible servers ignore (they then write until the context is full).
         return openai.ChatOpenAI(model=s.llm_model, base_url=s.llm_base_url, api_key=key, timeout=s.llm_timeout,
-                                 max_retries=0, temperature=0, max_tokens=s.llm_max_tokens)
+                                 max_retries=0, temperature=0, extra_body={"max_tokens": s.llm_max_tokens})
 
 
 class LlamaCppBackend(Backend):
@@ -107,13 +109,13 @@ class LlamaCppChat(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kw: Any) -> ChatResult:
         with self._lock:
             out = self.llama.create_chat_completion(messages=self._messages(messages), temperature=0, stop=stop,
-                                                    max_tokens=kw.get("max_tokens", self.max_tokens))
+                                                    max_tokens=self.max_tokens)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=out["choices"][0]["message"]["content"] or ""))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                 **kw: Any) -> Iterator[ChatGenerationChunk]:
         with self._lock:
             for part in self.llama.create_chat_completion(messages=self._messages(messages), temperature=0, stop=stop, stream=True,
-                                                          max_tokens=kw.get("max_tokens", self.max_tokens)):
+                                                          max_tokens=self.max_tokens):
                 if text := part["choices"][0]["delta"].get("content") or "":
                     yield ChatGenerationChunk(message=AIMessageChunk(content=text))

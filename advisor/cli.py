@@ -173,8 +173,10 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."), p
 @app.command("eval")
 def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md, chart.png and junit.xml (default: evals/)."),
           update_baseline: bool = typer.Option(False, "--update-baseline", help="Store this run's metrics as the baseline."),
+          only: str = typer.Option(None, help="Comma-separated scenario kinds to run (e.g. core,holdout); 'questions' = factual questions."),
+          report_only: bool = typer.Option(False, "--report-only", help="Write the reports without applying gates (e.g. with a model backend)."),
           verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
-    """Run the eval suite offline; exit 1 when a metric is below its threshold or the baseline."""
+    """Run the eval suite (offline unless ADVISOR_BACKEND is set); exit 1 when a metric is below its gate or the baseline."""
     from .conversation import Advisor
     from .eval_report import run_eval
     from .settings import REPO_ROOT
@@ -182,7 +184,8 @@ def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md
     settings = _setup(verbose)
     evals_dir = REPO_ROOT / "evals"
     try:
-        report, reasons = run_eval(Advisor(settings), evals_dir, out or evals_dir, update_baseline)
+        kinds = {k.strip() for k in only.split(",") if k.strip()} if only else None
+        report, reasons = run_eval(Advisor(settings), evals_dir, out or evals_dir, update_baseline, only=kinds, report_only=report_only)
     except (AdvisorError, ValueError) as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -194,7 +197,12 @@ def eval_(out: Path = typer.Option(None, help="Folder for report.json, report.md
                f"invalid citations {m['invalid_citations']}; repeated questions {m['repeated_questions']}; "
                f"questions median {m['questions_median']}, max {m['max_questions']}")
     typer.echo("accuracy by kind: " + ", ".join(f"{k} {v:.0%}" for k, v in m["accuracy_by_kind"].items()))
-    if m["rules_unexercised"]:
+    if backend := m.get("backend"):
+        typer.echo(f"model {backend['name']} ({backend['model']}): {backend['replies_worded_by_model']} replies worded by the model; "
+                   f"guard: {json.dumps(backend['guard'])}")
+    if not report["gated"]:
+        typer.echo("partial or report-only run: gates and baseline not applied", err=True)
+    if m["rules_unexercised"] and report["gated"]:
         typer.echo(f"rules no scenario exercises: {', '.join(m['rules_unexercised'])}")
     for case in report["failed_cases"]:
         why = f"; did not cite {', '.join(case['missing_citations'])}" if case["missing_citations"] else ""

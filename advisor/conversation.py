@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SURE_SCORE = 0.8  # an offline match this close is kept when the model reads the same fact differently
-RELEVANCE = 0.45  # a model-read fact must quote words at least this close to one of the fact's phrasings
+RELEVANCE = 0.35  # a model-read fact must quote words at least this close to one of its phrasings (unrelated text: < 0.25)
 Event = tuple[str, Any]  # ("delta", text) | ("replace", text) | ("reply", Reply)
 
 

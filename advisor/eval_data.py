@@ -94,6 +94,7 @@ class CaseResult(BaseModel):
     invalid_citations: list[str] = []
     unsupported_citations: list[str] = []
     missing_citations: list[str] = []
+    worded: int = 0  # replies worded by the language model (0 offline)
     transcript: list[dict[str, Any]] = []
 
 
@@ -108,6 +109,7 @@ class FactResult(BaseModel):
     reply: str
     invalid_citations: list[str] = []
     unsupported_citations: list[str] = []
+    worded: bool = False
 
 
 def load_scenarios(folder: Path, advisor: Advisor) -> list[Scenario]:

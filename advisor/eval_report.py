@@ -17,32 +17,44 @@ from .facts import load_yaml_model
 log = logging.getLogger(__name__)
 
 
-def run_eval(advisor: Advisor, evals_dir: Path, out_dir: Path, update_baseline: bool = False) -> tuple[dict[str, Any], list[str]]:
-    """Run every scenario and factual question; write the reports; return the report and the failure reasons."""
+def run_eval(advisor: Advisor, evals_dir: Path, out_dir: Path, update_baseline: bool = False, only: set[str] | None = None,
+             report_only: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """Run the scenarios and factual questions (all, or the kinds in `only`; "questions" = the factual questions);
+    write the reports; return the report and the reasons the run fails (none for a partial or report-only run)."""
     started = time.perf_counter()
     advisor.index.sync()
     advisor.warm_up()
     checker = Checker(advisor)
     scenarios = load_scenarios(evals_dir, advisor)
+    if only is not None and (unknown := only - {s.kind for s in scenarios} - {"questions"}):
+        raise ValueError(f"--only: no scenarios of kind {', '.join(sorted(unknown))}; kinds are "
+                         f"{', '.join(sorted({s.kind for s in scenarios}))} and questions")
+    scenarios = [s for s in scenarios if only is None or s.kind in only]
     questions = load_yaml_model(evals_dir / "questions.yaml", FactQuestionFile).questions
+    if only is not None and "questions" not in only:
+        questions = []
     thresholds = load_yaml_model(evals_dir / "thresholds.yaml", Thresholds)
     results = [run_case(advisor, checker, cid, s, m) for cid, s, m in cases(scenarios)]
     facts = [run_fact(advisor, checker, q) for q in questions]
-    retrieval = retrieval_scores(advisor, questions)
+    retrieval = retrieval_scores(advisor, questions) if questions else {}
     metrics = summarize(results, facts, retrieval, [r.id for r in advisor.rulebook.rules])
     baseline_path = evals_dir / "baseline.json"
     baseline = json.loads(baseline_path.read_text()) if baseline_path.exists() and not update_baseline else None
-    reasons = failures(metrics, thresholds.gates, baseline)
+    gated = only is None and not report_only
+    reasons = failures(metrics, thresholds.gates, baseline) if gated else []
+    if advisor.llm is not None:
+        metrics["backend"] = {"name": advisor.settings.backend, "model": advisor.llm.name, "guard": advisor.llm.stats.snapshot(),
+                              "replies_worded_by_model": sum(r.worded for r in results) + sum(f.worded for f in facts)}
     failed_cases = [r.model_dump() for r in results if not r.ok or r.repeated or r.invalid_citations or r.unsupported_citations or r.missing_citations]
     failed_facts = [f.model_dump() for f in facts if not f.ok or f.invalid_citations or f.unsupported_citations]
-    report = {"metrics": metrics, "thresholds": thresholds.model_dump(), "baseline": baseline, "failures": reasons,
+    report = {"metrics": metrics, "thresholds": thresholds.model_dump(), "baseline": baseline, "failures": reasons, "gated": gated,
               "failed_cases": failed_cases, "failed_questions": failed_facts, "seconds": round(time.perf_counter() - started, 1)}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     write_chart(metrics, out_dir / "chart.png")
     (out_dir / "report.md").write_text(markdown(report))
     write_junit(results, facts, reasons, out_dir / "junit.xml")
-    if update_baseline and not reasons:
+    if update_baseline and gated and not reasons:
         baseline_path.write_text(json.dumps({k: metrics[k] for k in Limits.model_fields}, indent=2) + "\n")
     return report, reasons
 
@@ -101,6 +113,12 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", f"Rules exercised: {m['rules_total'] - len(m['rules_unexercised'])} of {m['rules_total']}."]
     if m["rules_unexercised"]:
         lines.append("Rules no scenario exercises: " + ", ".join(m["rules_unexercised"]))
+    if backend := m.get("backend"):
+        lines += ["", f"## Language model: {backend['name']} ({backend['model']})", "",
+                  f"Replies worded by the model (accepted by the guard): {backend['replies_worded_by_model']}.", "",
+                  "| guard decision | count |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in backend["guard"].items()]
+    if not report["gated"]:
+        lines += ["", "_Partial or report-only run: gates and baseline not applied._"]
     if report["failures"]:
         lines += ["", "## Failures", ""] + [f"- {r}" for r in report["failures"]]
     for case in report["failed_cases"]:

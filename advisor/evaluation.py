@@ -83,7 +83,8 @@ def run_case(advisor: Advisor, checker: Checker, case_id: str, scenario: Scenari
                    "role": r.recommendation.role if r.recommendation else None} for m, r in replies]
     return CaseResult(case_id=case_id, group=scenario.id, kind=scenario.kind, message=message, expected=list(scenario.expect),
                       got=got, role_ok=role_ok, ok=ok, questions=asked, repeated=repeated, fired=fired, invalid_citations=invalid,
-                      unsupported_citations=unsupported, missing_citations=missing if role_ok else [], transcript=transcript)
+                      unsupported_citations=unsupported, missing_citations=missing if role_ok else [], transcript=transcript,
+                      worded=sum(r.wording == "model" for _, r in replies))
 
 
 def run_fact(advisor: Advisor, checker: Checker, q: FactQuestion) -> FactResult:
@@ -94,7 +95,8 @@ def run_fact(advisor: Advisor, checker: Checker, q: FactQuestion) -> FactResult:
         f in quote and source.startswith(q.source) for f in q.figures for source, quote in texts
     )
     return FactResult(id=q.id, question=q.question, expected=q.figures, ok=ok, sources=sorted({s for s, _ in texts}),
-                      reply=reply.reply, invalid_citations=checker.invalid(reply), unsupported_citations=checker.unsupported(reply, q.question))
+                      reply=reply.reply, invalid_citations=checker.invalid(reply), unsupported_citations=checker.unsupported(reply, q.question),
+                      worded=reply.wording == "model")
 
 
 def qrels_for(advisor: Advisor, questions: list[FactQuestion]) -> dict[str, dict[str, int]]:
@@ -166,7 +168,7 @@ def summarize(results: list[CaseResult], facts: list[FactResult], retrieval: dic
         "scenarios": len({r.group for r in results}),
         "decision_accuracy": share(dev),
         "holdout_accuracy": share(held),
-        "role_accuracy": round(sum(r.role_ok for r in results) / len(results), 4),
+        "role_accuracy": round(sum(r.role_ok for r in results) / len(results), 4) if results else 1.0,
         "per_role_accuracy": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_role.items())},
         "accuracy_by_kind": {k: share([r for r in results if r.kind == k]) for k in sorted({r.kind for r in results})},
         "confusion": {k: dict(v) for k, v in sorted(confusion.items())},

@@ -22,7 +22,6 @@ from .prompts import Prompts, as_data
 
 log = logging.getLogger(__name__)
 MAX_SENTENCES = 6
-EXTRACT_TOKENS = 200  # a handful of facts as JSON
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -78,10 +77,10 @@ class LLM:
     def _messages(self, prompt: str, **context: Any) -> list[BaseMessage]:
         return [SystemMessage(self.prompts.render("llm_system")), HumanMessage(self.prompts.render(prompt, **context))]
 
-    def _invoke(self, messages: list[BaseMessage], **kwargs: Any) -> str:
+    def _invoke(self, messages: list[BaseMessage]) -> str:
         """The model's whole reply, or Rejected on timeout or error."""
         try:
-            out = self._pool.submit(self.model.invoke, messages, **kwargs).result(timeout=self.timeout)
+            out = self._pool.submit(self.model.invoke, messages).result(timeout=self.timeout)
         except Exception as exc:  # noqa: BLE001 — any model failure falls back to the offline path
             raise failure(exc) from exc
         return out.content if isinstance(out.content, str) else str(out.content)
@@ -91,7 +90,7 @@ class LLM:
         """Facts the model reads in a message: only known facts, valid values, and quotes found in the message."""
         facts = [{"id": f, "label": spec.label, "allowed": self._values(f)} for f, spec in self.facts.facts.items() if f != "revenue_musd"]
         try:
-            raw = self._invoke(self._messages("llm_extract", facts=facts, message=as_data(text), asked=asked), max_tokens=EXTRACT_TOKENS)
+            raw = self._invoke(self._messages("llm_extract", facts=facts, message=as_data(text), asked=asked))
             parsed = ModelFacts.model_validate(parse_json(raw))
         except (Rejected, ValidationError) as exc:
             rejected = exc if isinstance(exc, Rejected) else Rejected("malformed output", str(exc).splitlines()[0])
