@@ -18,6 +18,7 @@ _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 _RECOMMEND = re.compile(r"\b(?:recommend\w*|suggest\w*|advise|advice|should (?:hire|bring|get|go|choose|pick|start)|you need|go with|"
                         r"best (?:fit|choice|option|move)|right (?:fit|choice|hire)|hire an?|bring in|start with|choose|pick)\b", re.I)
 _NEGATED = re.compile(r"(?:\bnot|n't|\bno|\bnever)\s+(?:\w+\s+)?$", re.I)  # "don't need", "would not recommend"
+_CONTRAST = re.compile(r"\b(?:not|no|never|nor|without|rather than|instead of|versus|vs|unlike|than)\b|n't\b", re.I)
 _HYPOTHETICAL = re.compile(r"\b(?:if|unless|would change|runner-up|alternative|once|until|later|eventually|when you)\b", re.I)
 # Categories of fallback, counted and reported.
 REASONS = ("wrong role", "missing role", "bad citation", "link or HTML", "unsupported figure", "too long", "empty",
@@ -85,8 +86,12 @@ class Guard:
                 out.append(rid)
         return out
 
-    def check_sentence(self, sentence: str, role: str | None, markers: int, sources: str) -> None:
-        """Raise Rejected when one sentence of a reply breaks a rule."""
+    def check_sentence(self, sentence: str, role: str | None, markers: int, sources: str, recommending: bool = False) -> None:
+        """Raise Rejected when one sentence of a reply breaks a rule.
+
+        In a recommendation, another role may only be named in contrast ("not", "rather than"…) or hypothetically
+        ("if", "runner-up"…); anywhere, a recommending phrase ("I recommend", "hire a"…) must lead to the decided role.
+        """
         if _LINK.search(sentence):
             raise Rejected("link or HTML", sentence[:80])
         if BeautifulSoup(sentence, "html.parser").find() is not None:
@@ -102,6 +107,9 @@ class Guard:
                 raise Rejected("unsupported figure", f"{figure} is not in the passages")
         if others := [r for r in self.recommended(sentence) if r != role]:
             raise Rejected("wrong role", f"recommends {others[0]} where the advice is {role or 'not given yet'}")
+        if recommending and not _CONTRAST.search(sentence) and not _HYPOTHETICAL.search(sentence):
+            if others := [r for r in self.roles_named(sentence, first=role) if r != role]:
+                raise Rejected("wrong role", f"names {others[0]} without contrast where the advice is {role}")
 
     def check_reply(self, text: str, role: str | None, recommending: bool, cited: bool = True) -> None:
         """Raise Rejected when the whole reply breaks a rule (each sentence is checked as it streams)."""

@@ -142,11 +142,11 @@ class LLM:
                 buffer += chunk.content if isinstance(chunk.content, str) else ""
                 *done, buffer = _SENTENCE_END.split(buffer)
                 for sentence in filter(None, (s.strip() for s in done)):
-                    self.guard.check_sentence(sentence, role, len(passages), sources)
+                    self.guard.check_sentence(sentence, role, len(passages), sources, recommending)
                     shown.append(sentence)
                     yield sentence + " "
             if buffer.strip():
-                self.guard.check_sentence(buffer.strip(), role, len(passages), sources)
+                self.guard.check_sentence(buffer.strip(), role, len(passages), sources, recommending)
                 shown.append(buffer.strip())
                 yield buffer.strip()
             self.guard.check_reply(" ".join(shown), role, recommending, cited=bool(passages))

@@ -177,3 +177,28 @@ def test_llm_objects_count_per_use(advisor):
     llm = LLM(fake("not json"), advisor.prompts, None, advisor.facts, timeout=5)  # type: ignore[arg-type]
     assert llm.extract("We have no leads") == []
     assert llm.stats.snapshot() == {"extraction: malformed output": 1}
+
+
+@pytest.mark.parametrize("sentence, ok", [
+    ("I recommend a VP of Sales over a fractional CRO [1].", False),
+    ("Or rather a VP of Sales [1].", False),
+    ("My advice: hire both a fractional CRO and a fractional CMO [1].", False),
+    ("Rather than a VP of Sales, I recommend a Fractional CMO [1].", True),
+    ("You don't need a VP of Sales yet [1].", True),
+    ("If your close rates were poor, I would lean towards a Fractional CRO [2].", True),
+    ("A Fractional CMO owns demand [1].", True),
+    ("See www.example.com [1].", False),
+    ("As the article says [source 2], hire a Fractional CMO.", False),
+    ("It costs $5,000 to $15,000 a month [2].", True),
+    ("It costs $9,000 a month [2].", False),
+])
+def test_guard_sentences_in_a_recommendation(advisor, sentence, ok):
+    from advisor.guard import Guard, Rejected
+
+    guard = Guard(advisor.rulebook)
+    try:
+        guard.check_sentence(sentence, "fractional_cmo", 2, "typically $5,000 to $15,000 a month", recommending=True)
+        passed = True
+    except Rejected:
+        passed = False
+    assert passed is ok

@@ -59,7 +59,7 @@ def test_the_guard_keeps_the_documented_answer_with_a_real_model(advisor, smollm
                 role = reply.recommendation.role if reply.recommendation else conv.recommended
                 sources = " ".join(c.quote for c in reply.citations) + " " + offline.reply
                 for sentence in filter(None, re.split(r"(?<=[.!?])\s+|\n+", body.strip())):
-                    guard.check_sentence(sentence, role, len(reply.citations), sources)  # raises if anything slipped through
+                    guard.check_sentence(sentence, role, len(reply.citations), sources, reply.recommendation is not None)
                 guard.check_reply(body, role, recommending=reply.recommendation is not None)
             elif conv.profile == offline_conv.profile:
                 assert reply.reply == offline.reply  # a rejected or failed model reply: the offline reply, word for word

@@ -179,3 +179,53 @@ def test_memo_has_the_trace_and_citations(advisor):
     assert "Fractional CMO" in text and "## Why" in text and "## What I learned" in text
     assert any(c.quote in text for c in reply.recommendation.citations)
     assert "001-fractional-cro-vs-fractional-cmo.md" in text
+
+
+@pytest.fixture
+def model_server(advisor, settings, tmp_path):
+    """The API and widget in-process (uvicorn in a thread) over an advisor whose model replies are queued per test."""
+    import threading
+
+    import uvicorn
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from advisor.server import create_app
+
+    from .test_llm import with_model
+
+    def serve(*replies: str) -> str:
+        adv = with_model(advisor, GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies])))
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        app = create_app(settings.model_copy(update={"home": tmp_path, "allowed_origins": [url]}), adv, with_ui=False)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        threading.Thread(target=server.run, daemon=True).start()
+        servers.append(server)
+        start_server(["true"], port, timeout=30).wait()
+        return url
+
+    servers: list = []
+    yield serve
+    for s in servers:
+        s.should_exit = True
+
+
+DEMAND = "Nobody has heard of us and leads are a trickle, but we usually win. Just give me your recommendation."
+
+
+def test_widget_streams_model_wording_and_replaces_a_reply_the_guard_stops(model_server, browser):
+    good = "You should hire a Fractional CMO [1]. Buyers who meet you buy; too few know you [2]."
+    url = model_server('{"facts": []}', good, '{"facts": []}', "Hire a Fractional CMO [1]. Or rather a VP of Sales [2].")
+    page, w = open_widget(browser, url)
+    for expected in (good.split(" [1]")[0], "My recommendation: Fractional CMO"):
+        w.locator("textarea").fill(DEMAND)
+        w.locator("form button").click()
+        w.locator(".rec").last.wait_for()
+        page.wait_for_timeout(300)
+        text = w.locator(".rec .msg.bot").last.inner_text()
+        assert expected in text
+        assert "VP of Sales [2]" not in text  # the sentence the guard stopped never stays on screen
+    assert "Runner-up" in w.locator(".rec .msg.bot").first.inner_text()  # the documented tail stays under model wording
+    page.screenshot(path=str(ARTIFACTS / "widget-model-wording.png"))
+    page.close()
