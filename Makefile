@@ -52,7 +52,7 @@ eval-llm: install-test ingest  ## the eval suite with SmolLM2-135M served by lla
 	$(BIN)/python -m llama_cpp.server --model "$$GGUF" --model_alias smollm2 --host 127.0.0.1 --port $(LLM_PORT) \
 	  --n_ctx 4096 --n_threads 2 >/dev/null 2>&1 & PID=$$!; trap "kill $$PID" EXIT; \
 	for i in $$(seq 60); do curl -sf http://127.0.0.1:$(LLM_PORT)/v1/models >/dev/null && break; sleep 1; done; \
-	ADVISOR_BACKEND=openai ADVISOR_LLM_MODEL=smollm2 ADVISOR_LLM_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 \
+	ADVISOR_BACKEND=openai ADVISOR_LLM_MODEL=smollm2 ADVISOR_LLM_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 ADVISOR_LLM_TIMEOUT=60 \
 	  $(BIN)/advisor eval --report-only --out evals/llm $(if $(ONLY),--only $(ONLY),)
 
 bench: ingest  ## print latency, ingest and start-up figures

@@ -5,24 +5,24 @@ from __future__ import annotations
 import logging
 import re
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from pydantic import BaseModel
 
-from . import intent
+from . import intent, wording
 from .answers import Quoter, disagreements_for
-from .decision import Decision, confidence, confidence_label, decide, what_would_change, MIN_SCORE
+from .decision import MIN_SCORE, decide
 from .embeddings import Embedder
-from .guard import Rejected
 from .extraction import Extractor
 from .facts import FactBook, load_facts
 from .index import Index
 from .profile import Profile
-from .prompts import Prompts, as_data
+from .prompts import Prompts
 from .questions import NOT_SURE, Question, QuestionBank, choose_question, load_questions
+from .recommendation import build_recommendation
 from .retrieval import Retriever
 from .rulebook import Rulebook, load_rulebook
-from .schema import AlternativeOut, Citation, DisagreementOut, QuestionOut, Reason, RecommendationOut, Reply, SourceSide
+from .schema import Citation, QuestionOut, Reply
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -31,16 +31,6 @@ if TYPE_CHECKING:
     from .llm import LLM
 
 log = logging.getLogger(__name__)
-SURE_SCORE = 0.8  # an offline match this close is kept when the model reads the same fact differently
-RELEVANCE = 0.35  # a model-read fact must quote words at least this close to one of its phrasings (unrelated text: < 0.25)
-Event = tuple[str, Any]  # ("delta", text) | ("replace", text) | ("reply", Reply)
-
-
-def pieces(text: str, words: int = 8) -> Iterator[str]:
-    """A template reply cut into a few words at a time, for streaming."""
-    parts = text.split(" ")
-    for i in range(0, len(parts), words):
-        yield " ".join(parts[i:i + words]) + (" " if i + words < len(parts) else "")
 
 
 class Conversation(BaseModel):
@@ -130,33 +120,9 @@ class Advisor:
                 reply = value
         return reply
 
-    def word(self, conv: Conversation, reply: Reply, text: str) -> Iterator[Event]:
+    def word(self, conv: Conversation, reply: Reply, text: str) -> Iterator[wording.Event]:
         """Stream a finished turn: ("delta", text)…, ("replace", offline text) if the model fails midway, ("reply", Reply)."""
-        if self.llm is None or reply.kind not in ("recommendation", "answer") or not reply.citations:
-            yield from (("delta", p) for p in pieces(reply.reply))
-            yield "reply", reply
-            return
-        body = reply.reply[: len(reply.reply) - len(reply.tail)].strip() if reply.tail else reply.reply
-        role = reply.recommendation.role if reply.recommendation else conv.recommended
-        context = ({"role_title": self.rulebook.role(role).title, "draft": body} if reply.recommendation
-                   else {"question": as_data(text)})
-        shown: list[str] = []
-        try:
-            for sentence in self.llm.word("llm_reword" if reply.recommendation else "llm_answer", role, reply.recommendation is not None,
-                                          reply.citations, **context):
-                shown.append(sentence)
-                yield "delta", sentence
-        except Rejected:
-            if shown:
-                yield "replace", reply.reply
-            else:
-                yield from (("delta", p) for p in pieces(reply.reply))
-            yield "reply", reply
-            return
-        text_out = "".join(shown).strip() + (f"\n\n{reply.tail}" if reply.tail else "")
-        if reply.tail:
-            yield "delta", f"\n\n{reply.tail}"
-        yield "reply", reply.model_copy(update={"reply": text_out, "wording": "model"})
+        return wording.word(self, conv, reply, text)
 
     def turn(self, conv: Conversation, text: str) -> Reply:
         """Process one message with the offline engine: learn facts, answer questions, then ask or recommend."""
@@ -232,28 +198,8 @@ class Advisor:
                     conv.profile.set(e.fact, e.value, e.text, "message", conv.turns)
                     learned.append(e.fact)
             if self.llm is not None:
-                learned += self._learn_from_model(conv, text, pending, {e.fact: e for e in offline}, set(learned))
+                learned += wording.learn_from_model(self, conv, text, pending, {e.fact: e for e in offline}, set(learned))
         return {"facts": learned, "answered": option is not None}
-
-    def _learn_from_model(self, conv: Conversation, text: str, pending: Question | None, offline: dict, taken: set[str]) -> list[str]:
-        """Merge the model's reading: it adds facts the offline extractor missed, and wins only where that one was unsure."""
-        learned = []
-        for mf in self.llm.extract(text, asked=pending.text if pending else None):
-            value = mf.value
-            if self.extractor.relevance(mf.fact, mf.quote) < RELEVANCE:
-                self.llm.stats.count("extraction fact", "unrelated quote")
-                continue
-            if isinstance(value, bool) and (sure := self.extractor.sure_polarity(mf.fact, mf.quote)) is not None and sure != value:
-                self.llm.stats.count("extraction fact", "polarity overruled")
-                value = sure  # the offline reading of negation and state words stands where it is sure
-            mine = offline.get(mf.fact)
-            if mine is not None and (mine.value == value or mine.score >= SURE_SCORE):
-                continue
-            if mf.fact in taken and mine is None:
-                continue  # set by the quick reply just chosen
-            conv.profile.set(mf.fact, value, mf.quote, "model", conv.turns)
-            learned.append(mf.fact)
-        return learned
 
     @staticmethod
     def _match_option(q: Question, text: str):
@@ -306,7 +252,7 @@ class Advisor:
             # The founder could not say what is broken: that is itself the articles' "when you are not sure" case.
             conv.profile.set("unsure_whats_broken", True, f"(you weren't sure about {len(unsure)} of my questions)", "inferred", conv.turns)
             d = decide(conv.profile, self.rulebook)
-        rec = self.recommendation(conv.profile, d)
+        rec = build_recommendation(conv.profile, d, self.rulebook, self.facts, self.quoter)
         updated = conv.recommended is not None
         conv.recommended = d.top
         supports = [r for r in rec.reasons if r.effect == "supports" and r.role == d.top][:5]
@@ -318,41 +264,6 @@ class Advisor:
                                    unknown_count=rec.confidence_label != "high")
         return Reply(reply=f"{body}\n\n{tail}", tail=tail, kind="recommendation", recommendation=rec, citations=rec.citations,
                      profile=self.profile_out(conv), notice=notice)
-
-    def recommendation(self, profile: Profile, d: Decision) -> RecommendationOut:
-        """The structured recommendation: role, confidence, cited reasons, runner-up, what would change."""
-        rb = self.rulebook
-        reasons: list[Reason] = []
-        rules = {r.id: r for r in rb.rules}
-        for fired in sorted(d.fired, key=lambda f: -abs(f.weight)):
-            rule = rules[fired.rule_id]
-            for role in fired.roles:
-                if role not in (d.top, d.runner_up):
-                    continue
-                said = [profile.fact(f).source_text or "" for f in dict.fromkeys(fired.facts) if profile.fact(f).known]
-                reasons.append(Reason(rule_id=rule.id, effect="supports" if rule.weight > 0 else "argues against", role=role,
-                                      weight=rule.weight, user_said=[s for s in dict.fromkeys(said) if s], citation=self.quoter.citation(rule.quote)))
-        top_reasons = [r for r in reasons if r.role == d.top and r.effect == "supports"]
-        citations = list({(c.source, c.quote): c for c in (r.citation for r in top_reasons)}.values())
-        flips = what_would_change(profile, rb, d, limit=len(Profile.model_fields))
-        changes = [
-            AlternativeOut(fact=c.fact, if_value=c.value, role=c.role,
-                           text=f"if “{self.facts.describe(c.fact, c.value)}” I would lean towards {rb.role(c.role).title}")
-            for c in flips[:3]
-        ]
-        involved = {f for fr in d.fired for f in fr.facts if d.top in fr.roles}
-        disagreements = [
-            DisagreementOut(topic=x.topic, sides=[SourceSide(claim=s.claim, citation=self.quoter.citation(s.quote)) for s in x.sides])
-            for x in disagreements_for(rb, facts=involved, roles={d.top})
-        ]
-        conf = confidence(profile, rb, d, flips=len(flips))
-        role = rb.role(d.top)
-        return RecommendationOut(
-            role=role.id, title=role.title, description=role.description, confidence=conf, confidence_label=confidence_label(conf),
-            scores=d.scores, reasons=reasons, citations=citations,
-            runner_up={"role": d.runner_up, "title": rb.role(d.runner_up).title, "score": d.scores[d.runner_up]},
-            what_would_change=changes, disagreements=disagreements,
-        )
 
     def _answer(self, conv: Conversation, text: str, notice: str | None) -> Reply:
         passages = self.quoter.answer(text, k=self.settings.top_k)

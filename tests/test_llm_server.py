@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from advisor.conversation import Advisor, Conversation
+from advisor.conversation import Conversation
 from advisor.decision import decide
 from advisor.guard import Guard
 from advisor.settings import Settings
