@@ -58,18 +58,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(cmd: list[str], port: int, env: dict | None = None, timeout: float = 120) -> subprocess.Popen:
-    """Start a server process and wait until it accepts connections on loopback (fail the test otherwise)."""
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def wait_for_port(port: int, timeout: float) -> bool:
+    """Whether something accepts connections on the loopback port within the timeout."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
+            return True
         except OSError:
             time.sleep(0.3)
-    proc.kill()
-    pytest.fail(f"{cmd[0]} did not start within {timeout:.0f} s")
+    return False
+
+
+def start_server(cmd: list[str], port: int, env: dict | None = None, timeout: float = 120) -> subprocess.Popen:
+    """Start a server process and wait until it accepts connections on loopback (fail the test otherwise)."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_for_port(port, timeout):
+        proc.kill()
+        pytest.fail(f"{cmd[0]} did not start within {timeout:.0f} s")
+    return proc
 
 
 def stop_server(proc: subprocess.Popen) -> None:

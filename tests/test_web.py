@@ -9,7 +9,7 @@ import pytest
 
 from advisor.settings import REPO_ROOT
 
-from .conftest import free_port, start_server, stop_server
+from .conftest import free_port, start_server, stop_server, wait_for_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -202,7 +202,7 @@ def model_server(advisor, settings, tmp_path):
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         threading.Thread(target=server.run, daemon=True).start()
         servers.append(server)
-        start_server(["true"], port, timeout=30).wait()
+        assert wait_for_port(port, 30), "the in-process server did not start"
         return url
 
     servers: list = []

@@ -61,6 +61,8 @@ def create_app(advisor: Advisor, store: SessionStore):
         cites = reply.citations if reply else []
         sources = "\n\n".join(f"**[{i}] {_text(c.title or c.source)}** · `{c.source}`\n\n> {_text(c.quote)}"
                                 for i, c in enumerate(cites, 1)) or "No sources for this reply."
+        if reply and reply.wording == "model":
+            sources = "_Worded by the language model and checked against the decision and these passages._\n\n" + sources
         facts = [[advisor.facts.facts[f].label, "not sure" if conv.profile.fact(f).not_sure else str(conv.profile.value(f)),
                   conv.profile.fact(f).source_text or ""] for f in Profile.fact_ids()
                  if conv.profile.fact(f).known or conv.profile.fact(f).not_sure]
