@@ -6,8 +6,6 @@ import re
 import threading
 from collections import Counter
 
-from bs4 import BeautifulSoup
-
 from .rulebook import Rulebook
 
 MAX_REPLY_CHARS = 2500
@@ -94,6 +92,8 @@ class Guard:
         """
         if _LINK.search(sentence):
             raise Rejected("link or HTML", sentence[:80])
+        from bs4 import BeautifulSoup  # any element at all, as an HTML parser reads it
+
         if BeautifulSoup(sentence, "html.parser").find() is not None:
             raise Rejected("link or HTML", sentence[:80])
         for m in _MARKER.finditer(sentence):
