@@ -8,6 +8,7 @@ LLM_PORT ?= 8765
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: install install-test run chat serve ingest browser test eval eval-llm bench clean
 
