@@ -68,8 +68,15 @@ def clauses(text: str) -> list[str]:
         sentence = sentence.strip(" ,:")
         if not sentence:
             continue
-        parts = re.split(r",?\s+\b(?:but|however|yet|although|though|while|whereas|because|so)\b\s+|,\s+(?:and\s+)?|\s+and\s+(?=(?:an?|the)\s+\w+\s+(?:problem|issue)\b)|\s+and\s+(?=(?:we|i|i'm|i'd|it|it's|they|our|my|nobody|no one|everyone|there)\b|(?:\S+\s+){0,4}(?:is|are|was|were|keep|keeps|have|has|had|can|can't|cannot|don't|doesn't|do|does|did|will|won't|isn't|aren't|never|still|just)\b)|\s+(?:with|since|plus)\s+(?=\S+\s+\S+)|\s+on an?\s+(?=\S+)|\s+as\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b)", sentence, flags=re.I)
-        parts = [p.strip(" ,") for p in parts if p and len(p.split()) >= 2]
+        pieces = re.split(r"(,?\s+\b(?:but|however|yet|although|though|while|whereas|because|so|and on top of that|on top of that)\b,?\s+|,\s+(?:and\s+)?|\s+and\s+(?=(?:an?|the)\s+\w+\s+(?:problem|issue)\b)|\s+and\s+(?=(?:we|i|i'm|i'd|it|it's|they|our|my|nobody|no one|everyone|there)\b|(?:\S+\s+){0,4}(?:is|are|was|were|keep|keeps|have|has|had|can|can't|cannot|don't|doesn't|do|does|did|will|won't|isn't|aren't|never|still|just)\b)|\s+(?:with|since|plus)\s+(?=\S+\s+\S+)|\s+on an?\s+(?=\S+)|\s+as\s+(?=(?:our|we|the|my|i|it|they|there|nobody|no one|every|new|revenue|leads|churn|customers|need|needs|want|have|has|are|is|can|do|does|keep|lose|get|struggle|a|an|tight|little|limited|no|not|zero)\b))", sentence, flags=re.I)
+        parts, carry = [], ""
+        for part, sep in zip(pieces[::2], pieces[1::2] + [""]):
+            if len(part.split()) < 3 and sep.strip().lower() == "and":
+                carry += part + sep  # "Our sales and marketing people…": too short to stand alone
+            else:
+                parts.append(carry + part)
+                carry = ""
+        parts = [p.strip(" ,") for p in parts + [carry] if p and len(p.split()) >= 2]
         if len(parts) > 1:
             out += parts
         elif len(sentence.split()) <= 30:
@@ -211,7 +218,7 @@ class Extractor:
     def sure_polarity(self, fact: str, text: str) -> bool | None:
         """Whether the text says a yes/no fact holds, when its state words make that clear (None when they don't)."""
         text = _INTERJECTION.sub("", text) or text
-        state = self._state(fact, strip_negation(text))
+        state = self._state(fact, strip_negation(text)) if self.facts.facts[fact].state_words else 0
         if not state:
             return None
         return ((state < 0) ^ bool(negations(text) % 2)) == self.holds_is_bad[fact]

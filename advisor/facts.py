@@ -23,6 +23,7 @@ class FactSpec(BaseModel):
     examples: dict[str, list[str]] = {}
     rising_means: Literal["holds", "fails"] | None = None  # what "rising/high" says (e.g. churn rising: holds)
     inverse_subjects: list[str] = []  # nouns that turn "rising" around (renewals rising: churn falling)
+    state_words: bool = True  # whether state words ("good", "flat"…) tell if it holds; if not, the nearest example does
 
 
 class FactBook(BaseModel):

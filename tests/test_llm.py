@@ -89,14 +89,14 @@ def test_answers_must_not_recommend_before_the_engine_does(advisor):
 
 
 def test_model_facts_add_to_what_the_offline_reader_found(advisor):
-    message = "The board keeps asking for numbers we can't stand behind."
+    message = "Nobody believes the quarterly outlook we send to investors."
     offline = Conversation()
     advisor.turn(offline, message)
     assert not offline.profile.fact("forecast_unreliable").known  # the offline reader misses this one
-    extraction = {"facts": [{"fact": "forecast_unreliable", "value": True, "quote": "numbers we can't stand behind"},
+    extraction = {"facts": [{"fact": "forecast_unreliable", "value": True, "quote": "Nobody believes the quarterly outlook"},
                             {"fact": "rising_churn", "value": True, "quote": "customers leave in droves"},  # not in the message
-                            {"fact": "founder_bottleneck", "value": "maybe", "quote": "The board keeps asking"},  # bad value
-                            {"fact": "no_such_fact", "value": True, "quote": "The board"}]}
+                            {"fact": "founder_bottleneck", "value": "maybe", "quote": "we send to investors"},  # bad value
+                            {"fact": "no_such_fact", "value": True, "quote": "the quarterly outlook"}]}
     adv = with_model(advisor, fake(json.dumps(extraction)))
     conv = Conversation()
     adv.turn(conv, message)
