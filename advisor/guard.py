@@ -27,6 +27,8 @@ class Rejected(Exception):
     """A model output failed a check; `reason` is one of REASONS, `detail` says what exactly."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
+        if reason not in REASONS:
+            raise ValueError(f"unknown guard reason {reason!r}")
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason, self.detail = reason, detail
 
