@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import threading
-from typing import Any, ClassVar, Iterator
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import BackendError
 from .settings import Settings
+
+if TYPE_CHECKING:  # imported only by the backends that build a model: the offline default stays light at start-up
+    from langchain_core.language_models import BaseChatModel
 
 
 def _require(module: str, extra: str) -> Any:
@@ -31,7 +28,7 @@ class Backend:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def chat_model(self) -> BaseChatModel | None:
+    def chat_model(self) -> "BaseChatModel | None":
         raise NotImplementedError
 
 
@@ -49,7 +46,7 @@ class OpenAIBackend(Backend):
 
     name = "openai"
 
-    def chat_model(self) -> BaseChatModel:
+    def chat_model(self) -> "BaseChatModel":
         s = self.settings
         if not s.llm_model:
             raise BackendError("ADVISOR_BACKEND=openai needs ADVISOR_LLM_MODEL (e.g. gpt-4o-mini, or llama3.2 on Ollama).")
@@ -66,11 +63,13 @@ class LlamaCppBackend(Backend):
 
     name = "llamacpp"
 
-    def chat_model(self) -> BaseChatModel:
+    def chat_model(self) -> "BaseChatModel":
         s = self.settings
         if not s.llm_path or not s.llm_path.is_file():
             raise BackendError(f"ADVISOR_BACKEND=llamacpp needs ADVISOR_LLM_PATH set to a .gguf file (got {s.llm_path}).")
         llama_cpp = _require("llama_cpp", "llamacpp")
+        from .llamacpp_chat import LlamaCppChat
+
         llama = llama_cpp.Llama(model_path=str(s.llm_path), n_ctx=4096, verbose=False)
         return LlamaCppChat(llama=llama, max_tokens=s.llm_max_tokens)
 
@@ -84,38 +83,3 @@ def get_backend(settings: Settings) -> Backend:
         return BACKENDS[settings.backend](settings)
     except KeyError:
         raise BackendError(f"Unknown backend '{settings.backend}'; set ADVISOR_BACKEND to one of: {', '.join(BACKENDS)}.") from None
-
-
-_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
-
-
-class LlamaCppChat(BaseChatModel):
-    """A minimal LangChain chat model over `llama_cpp.Llama.create_chat_completion`.
-
-    Written here rather than taken from langchain-community, which is being sunset and pulls in a large tree.
-    """
-
-    llama: Any
-    max_tokens: int = 300
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)  # one generation at a time per loaded model
-
-    @property
-    def _llm_type(self) -> str:
-        return "llamacpp"
-
-    def _messages(self, messages: list[BaseMessage]) -> list[dict]:
-        return [{"role": _ROLES.get(m.type, "user"), "content": m.content} for m in messages]
-
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kw: Any) -> ChatResult:
-        with self._lock:
-            out = self.llama.create_chat_completion(messages=self._messages(messages), temperature=0, stop=stop,
-                                                    max_tokens=self.max_tokens)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=out["choices"][0]["message"]["content"] or ""))])
-
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                **kw: Any) -> Iterator[ChatGenerationChunk]:
-        with self._lock:
-            for part in self.llama.create_chat_completion(messages=self._messages(messages), temperature=0, stop=stop, stream=True,
-                                                          max_tokens=self.max_tokens):
-                if text := part["choices"][0]["delta"].get("content") or "":
-                    yield ChatGenerationChunk(message=AIMessageChunk(content=text))

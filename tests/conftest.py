@@ -38,6 +38,21 @@ def advisor(settings) -> Advisor:
     return a
 
 
+def fake(*replies: str):
+    """langchain-core's fake chat model: each call gets the next queued reply (streamed word by word)."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
+
+
+def with_model(advisor: Advisor, chat) -> Advisor:
+    """A copy of the session advisor (same loaded data and index) that talks to the chat model `chat`."""
+    clone = Advisor(advisor.settings, chat_model=chat)
+    clone.__dict__.update({k: v for k, v in advisor.__dict__.items() if k not in ("llm", "_chat_model")})
+    return clone
+
+
 @pytest.fixture
 def conv() -> Conversation:
     return Conversation()

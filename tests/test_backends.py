@@ -14,7 +14,8 @@ from advisor.errors import BackendError
 from advisor.server import create_app
 from advisor.settings import Settings
 from tests.conftest import free_port
-from tests.test_llm import DEMAND, NO_FACTS, fake, with_model
+from tests.conftest import fake, with_model
+from tests.test_llm import DEMAND, NO_FACTS
 
 
 def test_registry_names_and_the_offline_default():

@@ -12,20 +12,18 @@ from langchain_core.messages import AIMessage
 from advisor.conversation import Advisor, Conversation
 from advisor.llm import LLM
 
+from .conftest import fake, with_model
+
 DEMAND = "Nobody has heard of us and leads are a trickle, but when we get in front of a buyer we usually win. Just give me your recommendation."
 NO_FACTS = '{"facts": []}'
 
 
-def fake(*replies: str) -> GenericFakeChatModel:
-    """A chat model that answers each call with the next queued reply (streamed word by word)."""
-    return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
-
-
-def with_model(advisor: Advisor, chat) -> Advisor:
-    """A copy of the session advisor (same loaded data and index) that talks to `chat`."""
-    clone = Advisor(advisor.settings, chat_model=chat)
-    clone.__dict__.update({k: v for k, v in advisor.__dict__.items() if k not in ("llm", "_chat_model")})
-    return clone
+def read(advisor: Advisor, message: str, facts: list[dict]) -> tuple[Advisor, Conversation]:
+    """One turn where the model reports `facts` for `message`; the advisor and the conversation after it."""
+    adv = with_model(advisor, fake(json.dumps({"facts": facts})))
+    conv = Conversation()
+    adv.turn(conv, message)
+    return adv, conv
 
 
 def recommend(advisor: Advisor, *replies: str):
@@ -93,13 +91,10 @@ def test_model_facts_add_to_what_the_offline_reader_found(advisor):
     offline = Conversation()
     advisor.turn(offline, message)
     assert not offline.profile.fact("forecast_unreliable").known  # the offline reader misses this one
-    extraction = {"facts": [{"fact": "forecast_unreliable", "value": True, "quote": "Nobody believes the quarterly outlook"},
-                            {"fact": "rising_churn", "value": True, "quote": "customers leave in droves"},  # not in the message
-                            {"fact": "founder_bottleneck", "value": "maybe", "quote": "we send to investors"},  # bad value
-                            {"fact": "no_such_fact", "value": True, "quote": "the quarterly outlook"}]}
-    adv = with_model(advisor, fake(json.dumps(extraction)))
-    conv = Conversation()
-    adv.turn(conv, message)
+    adv, conv = read(advisor, message, [{"fact": "forecast_unreliable", "value": True, "quote": "Nobody believes the quarterly outlook"},
+                                        {"fact": "rising_churn", "value": True, "quote": "customers leave in droves"},  # not in the message
+                                        {"fact": "founder_bottleneck", "value": "maybe", "quote": "we send to investors"},  # bad value
+                                        {"fact": "no_such_fact", "value": True, "quote": "the quarterly outlook"}])
     assert conv.profile.value("forecast_unreliable") is True and conv.profile.fact("forecast_unreliable").origin == "model"
     assert not conv.profile.fact("rising_churn").known and not conv.profile.fact("founder_bottleneck").known
     stats = adv.llm.stats.snapshot()
@@ -109,20 +104,13 @@ def test_model_facts_add_to_what_the_offline_reader_found(advisor):
 
 
 def test_the_offline_reader_keeps_the_negation_it_is_sure_of(advisor):
-    message = "Honestly leads are a trickle."
-    extraction = {"facts": [{"fact": "pipeline_starved", "value": False, "quote": "leads are a trickle"}]}
-    adv = with_model(advisor, fake(json.dumps(extraction)))
-    conv = Conversation()
-    adv.turn(conv, message)
+    _, conv = read(advisor, "Honestly leads are a trickle.", [{"fact": "pipeline_starved", "value": False, "quote": "leads are a trickle"}])
     assert conv.profile.value("pipeline_starved") is True
 
 
 def test_a_fact_quoting_unrelated_words_is_not_used(advisor):
-    message = "We sell garden furniture through a network of dealers."
-    extraction = {"facts": [{"fact": "founder_bottleneck", "value": True, "quote": "garden furniture"}]}
-    adv = with_model(advisor, fake(json.dumps(extraction)))
-    conv = Conversation()
-    adv.turn(conv, message)
+    adv, conv = read(advisor, "We sell garden furniture through a network of dealers.",
+                     [{"fact": "founder_bottleneck", "value": True, "quote": "garden furniture"}])
     assert not conv.profile.fact("founder_bottleneck").known
     assert adv.llm.stats.snapshot()["extraction fact: unrelated quote"] == 1
 

@@ -14,7 +14,7 @@ from advisor.decision import decide
 from advisor.guard import Guard
 from advisor.settings import Settings
 from tests.conftest import free_port, start_server, stop_server
-from tests.test_llm import with_model
+from tests.conftest import with_model
 
 CONVERSATIONS = [
     ["Nobody has heard of us and leads are a trickle, but when we get in front of a buyer we usually win.",

@@ -187,15 +187,13 @@ def model_server(advisor, settings, tmp_path):
     import threading
 
     import uvicorn
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
 
     from advisor.server import create_app
 
-    from .test_llm import with_model
+    from .conftest import fake, with_model
 
     def serve(*replies: str) -> str:
-        adv = with_model(advisor, GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies])))
+        adv = with_model(advisor, fake(*replies))
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         app = create_app(settings.model_copy(update={"home": tmp_path, "allowed_origins": [url]}), adv, with_ui=False)
